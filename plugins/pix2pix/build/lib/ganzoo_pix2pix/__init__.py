@@ -1,0 +1,1 @@
+"""ganzoo plugin: the pix2pix family."""

@@ -1,0 +1,1 @@
+"""ganzoo plugin: the ugatit family."""
