@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import Component
+from ganzoo.registry import Component, collect
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return []
+    # imported here so that `import ganzoo` stays light; one module per line
+    from ganzoo.data import paired, shapes
+    from ganzoo.data import folder, mnist
+    from ganzoo.data import unpaired
+    from ganzoo.metrics import fid, pixel
+    from ganzoo.train import tasks
+    from ganzoo import conditioning
+    from ganzoo.data import captions
+
+    return collect(
+        mnist,
+        folder,
+        shapes,
+        tasks,
+        paired,
+        unpaired,
+        pixel,
+        fid,
+        conditioning,
+        captions,
+    )

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
+from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Ports
 
 KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "conditioner", "dataset", "task", "metric")
 
 
-class RegistryError(ValueError):
+class RegistryError(GanzooError):
     """A user-facing registry problem; the message is one line and names the way out."""
 
 

@@ -48,8 +48,13 @@ class Task(abc.ABC):
     phases: ClassVar[tuple[Phase, ...]] = (Phase("D", ("discriminator",), repeats="n_critic"), Phase("G", ("generator",)))
     #: the dataset layout it reads: ``images`` (with an optional condition), ``paired`` or ``unpaired``.
     layout: ClassVar[str] = "images"
-    #: dataset condition kinds it can use.
-    conditions: ClassVar[tuple[str, ...]] = ("none",)
+    #: the dataset condition kind it feeds the networks (none, class, text or image).
+    condition_kind: ClassVar[str] = "none"
+    #: role -> condition kind that role is fed where it differs from ``condition_kind`` (UGATIT
+    #: feeds its generators the other domain's image although unpaired data carry no condition).
+    role_conditions: ClassVar[dict[str, str]] = {}
+    #: capability tags (``Ports.features``) a role's component must declare, e.g. ``{"gen_ab": {"cam"}}``.
+    requires: ClassVar[dict[str, frozenset[str]]] = {}
     #: the phase that trains a trainable conditioner.
     conditioner_phase: ClassVar[str] = "D"
 
@@ -67,6 +72,9 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def render(self, nets: dict[str, nn.Module], fixed: dict[str, Any]) -> dict[str, Tensor]:
         """Images for the sample grid, by name (e.g. ``samples``, or ``input``/``output``/``target``)."""
+
+    def after_step(self, phase: str, nets: dict[str, nn.Module]) -> None:
+        """Called after each optimiser step of ``phase`` (e.g. to clip a learned parameter)."""
 
     # helpers shared by the tasks -------------------------------------------------------------
     @staticmethod

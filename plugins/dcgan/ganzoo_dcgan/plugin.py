@@ -1,9 +1,10 @@
 """Entry point of the dcgan plugin: hands its components to ganzoo."""
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import Component
+from ganzoo.registry import Component, collect
+from ganzoo_dcgan import dcgan, timm_backbone
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return []
+    return collect(dcgan, timm_backbone)

@@ -1,9 +1,10 @@
 """Entry point of the gan plugin: hands its components to ganzoo."""
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import Component
+from ganzoo.registry import Component, collect
+from ganzoo_gan import losses, mlp
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return []
+    return collect(losses, mlp)

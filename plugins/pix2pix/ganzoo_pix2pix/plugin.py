@@ -1,9 +1,10 @@
 """Entry point of the pix2pix plugin: hands its components to ganzoo."""
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import Component
+from ganzoo.registry import Component, collect
+from ganzoo_pix2pix import patchgan, resnet, unet
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return []
+    return collect(unet, resnet, patchgan)

@@ -1,0 +1,85 @@
+"""Build components from their description: registry name + keyword arguments + context.
+
+Everything a run builds goes through here, from the config alone plus the dataset's condition,
+so runs and exports can be rebuilt anywhere without pickled code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.errors import GanzooError
+from ganzoo.interfaces import Condition
+from ganzoo.mix import Mix, Resolved, check_mix, resolve
+from ganzoo.presets import ComponentConfig, TrainConfig
+from ganzoo.registry import Registry, RegistryError
+from ganzoo.train.task import Task
+
+
+class BuildError(GanzooError):
+    """A component refused its arguments; the message names the component."""
+
+
+def create(resolved: Resolved, context: dict[str, Any]) -> Any:
+    """Call the component with its kwargs plus the context arguments its signature names."""
+    item, kwargs = resolved.component, resolved.kwargs
+    params = item.parameters()
+    extra = {k: v for k, v in context.items() if k not in kwargs and (k in params or item.accepts_any_keyword())}
+    try:
+        return item.create(**kwargs, **extra)
+    except RegistryError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise BuildError(f"{item.qualified}: {error}") from error
+
+
+def build_component(registry: Registry, kind: str, config: ComponentConfig, **context: Any) -> Any:
+    return create(resolve(registry, kind, config), context)
+
+
+def build_dataset(config: TrainConfig, registry: Registry, mix: Mix | None = None, **overrides: Any):
+    """The dataset of ``config`` at its resolution (stored at the jitter size when augmenting)."""
+    mix = mix or check_mix(config, registry)
+    context = {
+        "resolution": config.resolution,
+        "load_size": config.load_size,
+        "channels": config.channels,
+        "condition": mix.task_class.condition_kind,
+    }
+    dataset = mix.dataset
+    return create(Resolved(dataset.component, {**dataset.kwargs, **overrides}), context)
+
+
+@dataclass
+class Model:
+    """Built networks (by role, plus ``conditioner``), the task, and what they were built for."""
+
+    config: TrainConfig
+    task: Task
+    nets: dict[str, nn.Module]
+    source: Condition
+
+    def to(self, device: torch.device | str) -> "Model":
+        for net in self.nets.values():
+            net.to(device)
+        return self
+
+
+def build_model(config: TrainConfig, registry: Registry, source: Condition, mix: Mix | None = None) -> Model:
+    """Networks, conditioner, loss and task, for data with raw condition ``source``."""
+    mix = mix or check_mix(config, registry)
+    nets: dict[str, nn.Module] = {}
+    fed = source
+    if mix.conditioner is not None:
+        nets["conditioner"] = create(mix.conditioner, {"source": source})
+        fed = nets["conditioner"].output
+    context = {"resolution": config.resolution, "channels": config.channels, "condition": fed}
+    for role, resolved in mix.nets.items():
+        nets[role] = create(resolved, context)
+    loss = create(mix.loss, {})
+    task = create(mix.task, {"loss": loss, "source": source})
+    return Model(config=config, task=task, nets=nets, source=source)

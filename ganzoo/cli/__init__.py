@@ -1,0 +1,45 @@
+"""The ``ganzoo`` command line (click + rich). One module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+import ganzoo
+from ganzoo.errors import GanzooError
+
+
+class GanzooGroup(click.Group):
+    """Shows user errors (GanzooError) as one line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GanzooError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=GanzooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(ganzoo.__version__, "--version", prog_name="ganzoo")
+def cli() -> None:
+    """ganzoo: classic GANs behind one clean tool, built from plugins."""
+
+
+def _register_commands() -> None:
+    from ganzoo.cli import catalog, evaluate, sample, train, translate
+
+    for module in (catalog, train, sample, translate, evaluate):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
+def main() -> None:
+    cli(prog_name="ganzoo")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

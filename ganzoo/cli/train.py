@@ -1,0 +1,236 @@
+"""``ganzoo train``: resolve a preset with the user's flags, check the mix, and run the loop."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ganzoo import plugins
+from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.errors import GanzooError
+from ganzoo.mix import check_mix
+from ganzoo.presets import TrainConfig, load_book
+from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
+from ganzoo.train.loop import Trainer, config_from_meta
+from ganzoo.train.runtime import PRECISIONS
+
+#: the real-data loader used with ``--data PATH`` when the preset's dataset is a built-in one.
+LOADER_FOR_LAYOUT = {"none": "image-folder", "class": "image-folder", "text": "captions", "image": "aligned", "unpaired": "unpaired-folders"}
+
+
+class RichProgress:
+    """Step, losses, img/s and ETA on one rich progress bar."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[losses]}"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task = None
+
+    def start(self, step: int, total: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task("train", total=total, completed=step, losses="", rate="")
+
+    def advance(self, step: int) -> None:
+        self.bar.update(self.task, completed=step)
+
+    def update(self, step: int, values: dict[str, float], images_per_second: float) -> None:
+        losses = "  ".join(f"{k}={v:.3f}" for k, v in values.items() if k.endswith("loss"))
+        self.bar.update(self.task, completed=step, losses=losses, rate=f"{images_per_second:,.0f} img/s")
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``key.sub=value`` with the value read as TOML (numbers, booleans, lists), else a string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise click.BadParameter(f"{text!r} is not KEY=VALUE (e.g. nets.generator.latent_dim=128)", param_hint="--set")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def next_run_dir(root: Path, preset: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    taken = {p.name for p in root.iterdir()}
+    number = 0
+    while f"{preset}-{number:03d}" in taken:
+        number += 1
+    return root / f"{preset}-{number:03d}"
+
+
+def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
+    """Dotted-key overrides for the preset, from the CLI flags that were given."""
+    overrides: dict[str, Any] = {}
+    simple = {"steps": "steps", "epochs": "epochs", "batch_size": "batch_size", "seed": "seed", "device": "device",
+              "precision": "precision", "resolution": "resolution", "channels": "channels", "ema": "ema"}
+    for flag, key in simple.items():
+        if flags.get(flag) is not None:
+            overrides[key] = flags[flag]
+    if flags.get("gen"):
+        for role, kind in _task_roles(config, registry).items():
+            if kind == "generator" and (role == "generator" or "generator" not in config.nets):
+                overrides[f"nets.{role}.name"] = flags["gen"]
+    if flags.get("disc"):
+        for role, kind in _task_roles(config, registry).items():
+            if kind == "discriminator" and (role == "discriminator" or "discriminator" not in config.nets):
+                overrides[f"nets.{role}.name"] = flags["disc"]
+    if flags.get("loss"):
+        overrides["loss.name"] = flags["loss"]
+    if flags.get("cond"):
+        overrides["conditioner"] = None if flags["cond"] == "none" else {"name": flags["cond"]}
+    if flags.get("dataset"):
+        overrides["dataset.name"] = flags["dataset"]
+    if flags.get("data"):
+        dataset = flags.get("dataset") or config.dataset.name
+        if "root" not in registry.get("dataset", dataset).parameters():
+            kind = "unpaired" if _task_class(config, registry).layout == "unpaired" else _task_class(config, registry).condition_kind
+            dataset = LOADER_FOR_LAYOUT[kind]
+            overrides["dataset.name"] = dataset
+        overrides["dataset.root"] = str(flags["data"])
+    for key in ("direction", "skip_bad"):
+        if flags.get(key):
+            overrides[f"dataset.{key}"] = flags[key]
+    for key, value in flags.get("assignments", ()):
+        overrides[key] = value
+    return overrides
+
+
+def _task_class(config: TrainConfig, registry) -> type:
+    return registry.get("task", config.task.name).factory
+
+
+def _task_roles(config: TrainConfig, registry) -> dict[str, str]:
+    return dict(_task_class(config, registry).roles)
+
+
+def relaunch_distributed(nproc: int) -> None:
+    """Run this same command under torchrun with ``nproc`` processes (``--nproc`` removed)."""
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if arg == "--nproc":
+            skip = True
+            continue
+        if arg.startswith("--nproc="):
+            continue
+        args.append(arg)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}", "-m", "ganzoo", *args]
+    raise SystemExit(subprocess.call(command))
+
+
+@click.command("train")
+@click.argument("preset", required=False)
+@click.option("--gen", help="Generator component (overrides the preset's).")
+@click.option("--disc", help="Discriminator component, e.g. patchgan-sn or timm:resnet18.")
+@click.option("--loss", help="Adversarial loss component (bce, nonsaturating, lsgan, hinge, ...).")
+@click.option("--cond", help="Conditioner component (class, learned, clip, embeddings) or 'none'.")
+@click.option("--dataset", help="Dataset component (see `ganzoo list dataset`).")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set).")
+@click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
+@click.option("--skip-bad", is_flag=True, default=None, help="Skip unreadable/too-small images instead of failing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
+@click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Continue the run in this folder exactly.")
+@click.option("--device", help="auto, cpu, cuda or cuda:N.")
+@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA).")
+@click.option("--seed", type=int)
+@click.option("--steps", type=click.IntRange(min=1), help="Training steps.")
+@click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Training length in passes over the data (instead of --steps).")
+@click.option("--batch-size", type=click.IntRange(min=1))
+@click.option("--resolution", type=click.IntRange(min=4))
+@click.option("--channels", type=click.IntRange(min=1, max=4))
+@click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
+              help="Override any preset key, e.g. --set nets.generator.latent_dim=128 (repeatable).")
+@zoo_option
+@click.option("--nproc", type=click.IntRange(min=1), help="Run N processes with torchrun (data parallel).")
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and check the mix; do not train.")
+@click.option("--quiet", is_flag=True, help="No progress bar (for scripts); the run folder is still printed.")
+def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo_files: tuple[Path, ...],
+                  nproc: int | None, dry_run: bool, quiet: bool, **flags: Any) -> None:
+    """Train PRESET (see `ganzoo presets`), optionally mixing in other components.
+
+    \b
+    Examples:
+      ganzoo train demo --device cpu
+      ganzoo train stackgan --disc patchgan-sn --device cuda
+      ganzoo train pix2pix-facades --data ../datasets/facades --direction BtoA
+      ganzoo train --resume runs/dcgan-000 --steps 20000
+    """
+    if nproc and nproc > 1 and "WORLD_SIZE" not in os.environ:
+        relaunch_distributed(nproc)
+    registry = plugins.registry()
+    report_broken_plugins()
+    if resume is not None:
+        config, run_dir = _resumed_config(resume, preset, flags)
+    else:
+        if preset is None:
+            raise click.UsageError("give a PRESET to train (see `ganzoo presets`) or --resume RUN")
+        book = load_book(list(zoo_files))
+        base = book.resolve(preset)
+        config = book.resolve(preset, overrides_from_flags(flags, base, registry))
+        run_dir = out or next_run_dir(Path("runs"), preset)
+        if (run_dir / CHECKPOINT).exists():
+            raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
+    check_mix(config, registry)
+    if dry_run:
+        click.echo(json.dumps(config.to_dict(), indent=2))
+        console.print("[green]mix ok[/]")
+        return
+    trainer = Trainer(config, run_dir, registry=registry, resume=resume is not None)
+    if trainer.runtime.is_main and not quiet:
+        console.print(f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+                      f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+    try:
+        last = trainer.run(None if quiet or not trainer.runtime.is_main else RichProgress())
+    finally:
+        trainer.runtime.close()
+    if trainer.runtime.is_main:
+        summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
+        console.print(f"done: step {trainer.step}; {summary}")
+        console.print(f"run folder: {run_dir}")
+        console.print(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
+        console.print(f"checkpoint: {run_dir / CHECKPOINT}")
+
+
+def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
+    """The saved config of ``run_dir``; only the length and the device may change on resume."""
+    config_path = run_dir / CONFIG
+    if not config_path.is_file() or not (run_dir / CHECKPOINT).is_file():
+        raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")
+    config = config_from_meta(json.loads(config_path.read_text(encoding="utf-8")))
+    changeable = {"steps", "epochs", "device"}
+    fixed = sorted(k for k, v in flags.items() if v not in (None, False, (), []) and k not in changeable)
+    if fixed or (preset and preset != config.preset):
+        what = f"--{fixed[0].replace('_', '-')}" if fixed else f"preset {preset!r}"
+        raise GanzooError(f"{what} cannot change a resumed run (only --steps, --epochs, --device); start a new run instead")
+    for key in changeable:
+        if flags.get(key) is not None:
+            setattr(config, key, flags[key])
+    return config, run_dir
+
+
+COMMANDS = [train_command]

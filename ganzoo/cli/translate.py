@@ -1,0 +1,91 @@
+"""``ganzoo translate``: run a translation model on one image or a folder, keeping file names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import torch
+
+from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.data.base import IMAGE_SUFFIXES, list_images, read_images
+from ganzoo.data.paired import DIRECTIONS, split_pair
+from ganzoo.errors import GanzooError
+from ganzoo.images import save_image
+from ganzoo.interfaces import as_float_image
+from ganzoo.loading import LoadedModel, load
+
+DEFAULT_OUTPUT = Path("translated")
+
+
+def translation_direction(loaded: LoadedModel, asked: str | None) -> str | None:
+    """The direction to translate: a paired (one-way) model only goes the way it was trained."""
+    if loaded.task.layout != "paired":
+        return asked
+    trained = loaded.model.config.dataset.kwargs.get("direction", DIRECTIONS[0])
+    if asked is not None and asked != trained:
+        raise GanzooError(f"--direction {asked}: this model was trained {trained} and only translates that way")
+    return trained
+
+
+def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
+    """``output`` itself for a single image given a file name, else ``output``/<same name>."""
+    if input_path.is_file() and output is not None and output.suffix.lower() in IMAGE_SUFFIXES:
+        return output
+    return (output or DEFAULT_OUTPUT) / source.name
+
+
+@click.command("translate")
+@click.argument("model", type=click.Path(exists=True, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help=f"Output image (for one input image) or folder [default: {DEFAULT_OUTPUT}/].")
+@click.option("--direction", type=click.Choice(DIRECTIONS),
+              help="AtoB or BtoA: picks the generator of two-way models (UGATIT); one-way models only go as trained.")
+@click.option("--aligned", is_flag=True,
+              help="INPUT holds aligned A|B files (as in pix2pix datasets): translate the half the direction takes.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Images per forward pass; 1 matches pix2pix, whose BatchNorm uses the statistics of each batch.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+def translate_command(model: Path, input_path: Path, output: Path | None, direction: str | None, aligned: bool,
+                      batch_size: int, skip_bad: bool, seed: int, device: str) -> None:
+    """Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint or export).
+
+    Images are resized and centre-cropped to the model's resolution, as in training; outputs keep
+    the input file names.
+
+    \b
+    Examples:
+      ganzoo translate runs/pix2pix-facades-000 labels.png -o photo.png
+      ganzoo translate runs/pix2pix-facades-000 ../datasets/facades/test --aligned -o facades-out
+      ganzoo translate runs/ugatit-000 photos/ --direction BtoA -o drawings
+    """
+    report_broken_plugins()
+    paths = list_images(input_path) if input_path.is_dir() else [input_path]
+    if not paths:
+        raise GanzooError(f"{input_path}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    target = output_path(paths[0], input_path, output)
+    if input_path.is_dir() and target.parent.resolve() == input_path.resolve():
+        raise GanzooError(f"-o {target.parent}: the output folder is the input folder; choose another so no input is overwritten")
+    loaded = load(model, device=device)
+    config = loaded.model.config
+    direction = translation_direction(loaded, direction)
+    if aligned and direction is None:
+        raise GanzooError("--aligned: give --direction AtoB or BtoA to say which half of each file is the input")
+    half = DIRECTIONS.index(direction) if aligned and direction else None
+    images, kept = read_images(paths, channels=config.channels, size=config.resolution, what=f"translate input {input_path}",
+                               skip_bad=skip_bad, min_size=1, prepare=(lambda img: split_pair(img)[half]) if half is not None else None)
+    options = {"direction": direction} if direction else {}
+    torch.manual_seed(seed)
+    for start in range(0, len(images), batch_size):
+        batch = as_float_image(torch.stack(images[start:start + batch_size]))  # type: ignore[arg-type]
+        outputs = loaded.translate(batch, **options)["output"]
+        for index, image in zip(kept[start:start + batch_size], outputs):
+            save_image(image, output_path(paths[index], input_path, output))
+    destination = target if input_path.is_file() else target.parent
+    console.print(f"translated {len(images)} image{'s' if len(images) != 1 else ''} -> {destination}")
+
+
+COMMANDS = [translate_command]

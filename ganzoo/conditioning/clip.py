@@ -1,0 +1,99 @@
+"""The ``clip`` conditioner: the text tower of a CLIP model (clip-anytorch), frozen by default.
+
+Weights come from ``weights=PATH`` or from the usual cache (``~/.cache/clip/<file>``, where
+``clip.load`` keeps its downloads). Nothing is downloaded unless ``download=True``: without a
+network a download can only hang or fail, so a missing file is reported first, with the ways
+to supply it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.conditioning.text import CaptionTokenizer, import_clip, require_text
+from ganzoo.interfaces import Condition, Conditioner
+
+DEFAULT_CACHE = Path("~/.cache/clip")
+
+
+class ClipTextEncoder(Conditioner):
+    """Captions -> CLIP text features ``[B, embed_dim]``, L2-normalised when ``normalize``.
+
+    Keeps only the text tower of ``model`` (a ``clip.model.CLIP``); the image tower is dropped.
+    """
+
+    def __init__(self, model: nn.Module, finetune: bool = False, normalize: bool = True) -> None:
+        super().__init__()
+        self.tokenizer = CaptionTokenizer(model.context_length)
+        self.token_embedding = model.token_embedding
+        self.positional_embedding = model.positional_embedding
+        self.transformer = model.transformer
+        self.ln_final = model.ln_final
+        self.text_projection = model.text_projection
+        self.normalize = normalize
+        self.trainable = finetune
+        self.output = Condition("embedding", int(model.text_projection.shape[1]))
+        self.requires_grad_(finetune)
+
+    def forward(self, raw: list[str]) -> Tensor:
+        # CLIP's causal mask is built for the full context, so captions are padded to it.
+        ids, lengths = self.tokenizer(raw, pad_to=self.positional_embedding.shape[0])
+        ids = ids.to(self.positional_embedding.device)
+        x = self.token_embedding(ids) + self.positional_embedding
+        x = self.transformer(x.permute(1, 0, 2)).permute(1, 0, 2)  # the towers take [L, B, D]
+        x = self.ln_final(x)
+        features = x[torch.arange(len(ids), device=ids.device), lengths.to(ids.device) - 1] @ self.text_projection
+        return nn.functional.normalize(features, dim=1) if self.normalize else features
+
+
+def load_clip_model(model: str = "ViT-B/32", weights: str | None = None, cache_dir: str | None = None, download: bool = False) -> nn.Module:
+    """A ``clip.model.CLIP`` on the CPU in float32, from ``weights``, the cache, or a download."""
+    clip = import_clip()
+    known = clip.available_models()
+    if model not in known:
+        raise ValueError(f"unknown CLIP model {model!r} (conditioner parameter 'model'); valid: {', '.join(known)}")
+    if weights is not None:
+        path = Path(weights).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"CLIP weights file {path} (conditioner parameter 'weights') does not exist")
+    else:
+        cache = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE.expanduser()
+        path = cache / os.path.basename(clip.clip._MODELS[model])
+        if not path.is_file() and not download:
+            raise FileNotFoundError(
+                f"CLIP {model} weights not found at {path}; give the conditioner weights=PATH, "
+                f"copy the file there, or set download=true when online"
+            )
+        if not path.is_file():  # download=True: clip.load fetches and checks it
+            return _clip_load(clip, model, download_root=str(cache))
+    return _clip_load(clip, str(path))
+
+
+def _clip_load(clip: ModuleType, name: str, download_root: str | None = None) -> nn.Module:
+    """``clip.load`` on the CPU in float32, without torch's notice about the TorchScript archive
+    format the official checkpoints use (clip.load tries it first)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch.jit.load.*", category=FutureWarning)
+        model, _ = clip.load(name, device="cpu", jit=False, download_root=download_root)
+    return model.float()
+
+
+def clip_text_encoder(
+    source: Condition,
+    model: str = "ViT-B/32",
+    weights: str | None = None,
+    cache_dir: str | None = None,
+    download: bool = False,
+    finetune: bool = False,
+    normalize: bool = True,
+) -> ClipTextEncoder:
+    """CLIP's text encoder (frozen unless ``finetune``); weights from a file or the clip cache."""
+    require_text(source, "clip")
+    return ClipTextEncoder(load_clip_model(model, weights, cache_dir, download), finetune=finetune, normalize=normalize)
+

@@ -1,0 +1,157 @@
+"""The ``embeddings`` conditioner: precomputed caption embeddings looked up by caption text.
+
+A file pairs ``captions`` (N strings) with ``embeddings`` (``[N, dim]`` floats). Only formats that
+cannot run code when read are accepted:
+
+* ``.safetensors``: tensor ``embeddings``; metadata ``captions`` = a JSON list of strings;
+* ``.npz``: arrays ``embeddings`` and ``captions`` (a unicode array), read with ``allow_pickle=False``;
+* ``.pt``: ``{"embeddings": Tensor, "captions": [str, ...]}``, read with ``torch.load(weights_only=True)``.
+
+The char-CNN-RNN embeddings distributed with StackGAN are Python pickles, which can execute
+arbitrary code when loaded. :func:`convert_stackgan_pickles` turns them into a ``.safetensors``
+file with an unpickler that refuses every class except numpy's array reconstruction, so a
+tampered file fails instead of running::
+
+    python -c "from ganzoo.conditioning.embeddings import convert_stackgan_pickles as c; \
+               c('birds/train', 'birds/text', 'birds-train.safetensors')"
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ganzoo.conditioning.text import require_text
+from ganzoo.interfaces import Condition, Conditioner
+
+FORMATS = (".safetensors", ".npz", ".pt")
+
+
+class PrecomputedEmbeddings(Conditioner):
+    """Caption -> its precomputed embedding (frozen; the table is re-read from ``path``, not saved
+    in checkpoints). A caption absent from the file is an error naming it and the file."""
+
+    trainable = False
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = Path(path).expanduser()
+        captions, table = read_embeddings(self.path)
+        # identical captions share an embedding; the first occurrence wins.
+        self.rows = {caption: i for i, caption in reversed(list(enumerate(captions)))}
+        self.register_buffer("table", table, persistent=False)
+        self.output = Condition("embedding", int(table.shape[1]))
+
+    def forward(self, raw: list[str]) -> Tensor:
+        try:
+            index = [self.rows[caption] for caption in raw]
+        except KeyError as error:
+            raise KeyError(f"caption {error.args[0]!r} has no precomputed embedding in {self.path}") from None
+        return self.table[torch.tensor(index, device=self.table.device)]
+
+
+def read_embeddings(path: Path) -> tuple[list[str], Tensor]:
+    """``(captions, embeddings [N, dim] float32)`` from a file in one of :data:`FORMATS`."""
+    if not path.is_file():
+        raise FileNotFoundError(f"embeddings file {path} (conditioner parameter 'path') does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".safetensors":
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            table = handle.get_tensor("embeddings") if "embeddings" in handle.keys() else None
+        captions = json.loads(metadata["captions"]) if "captions" in metadata else None
+    elif suffix == ".npz":
+        with np.load(path, allow_pickle=False) as arrays:
+            table = torch.from_numpy(arrays["embeddings"]) if "embeddings" in arrays else None
+            captions = [str(c) for c in arrays["captions"]] if "captions" in arrays else None
+    elif suffix == ".pt":
+        data = torch.load(path, map_location="cpu", weights_only=True)
+        table, captions = (data.get("embeddings"), data.get("captions")) if isinstance(data, dict) else (None, None)
+    else:
+        raise ValueError(f"embeddings file {path} has unsupported format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+    if table is None or captions is None:
+        raise ValueError(f"embeddings file {path} must hold 'embeddings' and 'captions' (see ganzoo.conditioning.embeddings)")
+    if table.ndim != 2 or len(captions) != table.shape[0]:
+        raise ValueError(f"embeddings file {path}: expected {len(captions)} captions x dim, got embeddings of shape {tuple(table.shape)}")
+    return list(captions), table.to(torch.float32)
+
+
+def write_embeddings(path: str | Path, captions: list[str], embeddings: Tensor) -> None:
+    """Save in the ``.safetensors`` form :func:`read_embeddings` reads."""
+    from safetensors.torch import save_file
+
+    save_file({"embeddings": embeddings.to(torch.float32).contiguous()}, str(path), metadata={"captions": json.dumps(captions)})
+
+
+class NumpyOnlyUnpickler(pickle.Unpickler):
+    """Reads pickles of numpy arrays and plain containers (lists, strings); anything else is
+    refused, so a tampered pickle fails instead of running code. ``_codecs.encode`` is how
+    protocol-2 pickles written by Python 3 store bytes; it only turns text into bytes."""
+
+    ALLOWED = {
+        ("_codecs", "encode"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+    }
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays may appear in an embeddings pickle")
+        if name == "_reconstruct":
+            return (getattr(np, "_core", None) or np.core).multiarray._reconstruct
+        return getattr(np, name) if module == "numpy" else codecs.encode
+
+
+def load_numpy_pickle(path: Path) -> Any:
+    """Unpickle ``path`` with :class:`NumpyOnlyUnpickler` (latin-1, as the Python 2 originals need)."""
+    try:
+        return NumpyOnlyUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"StackGAN pickle {path} does not exist") from None
+    except pickle.UnpicklingError as error:
+        raise pickle.UnpicklingError(f"{path}: {error}") from None
+
+
+def convert_stackgan_pickles(split_dir: str | Path, text_dir: str | Path, out: str | Path) -> int:
+    """StackGAN's ``filenames.pickle`` + ``char-CNN-RNN-embeddings.pickle`` (``[N, captions, dim]``)
+    and the caption files ``<text_dir>/**/<image>.txt`` -> one ``.safetensors`` caption table.
+
+    Caption *j* of an image is line *j* of its text file, embedding ``[i, j]`` of the pickle.
+    Returns the number of captions written.
+    """
+    split_dir, text_dir = Path(split_dir), Path(text_dir)
+    names = load_numpy_pickle(split_dir / "filenames.pickle")
+    embeddings = np.asarray(load_numpy_pickle(split_dir / "char-CNN-RNN-embeddings.pickle"), dtype=np.float32)
+    if embeddings.ndim != 3 or len(names) != embeddings.shape[0]:
+        raise ValueError(f"{split_dir}: {len(names)} filenames but embeddings of shape {embeddings.shape} (expected [N, captions, dim])")
+    texts = {p.stem: p for p in text_dir.rglob("*.txt")}
+    captions: list[str] = []
+    rows: list[np.ndarray] = []
+    for name, per_image in zip(names, embeddings):
+        stem = Path(str(name)).stem
+        if stem not in texts:
+            raise FileNotFoundError(f"no caption file {stem}.txt under {text_dir} for {name}")
+        lines = [line.strip() for line in texts[stem].read_text(encoding="utf-8").splitlines() if line.strip()]
+        for caption, vector in zip(lines, per_image):
+            captions.append(caption)
+            rows.append(vector)
+    write_embeddings(out, captions, torch.from_numpy(np.stack(rows)))
+    return len(captions)
+
+
+def precomputed_embeddings(source: Condition, path: str) -> PrecomputedEmbeddings:
+    """Precomputed caption embeddings from a .safetensors/.npz/.pt file (frozen)."""
+    require_text(source, "embeddings")
+    return PrecomputedEmbeddings(path)

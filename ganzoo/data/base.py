@@ -1,0 +1,225 @@
+"""In-memory datasets and the image reading every loader shares.
+
+All ganzoo datasets are small enough to decode once and keep as uint8 tensors; the training loop
+can then move them to the device and gather batches there, with no per-step host work.
+"""
+
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from ganzoo.errors import GanzooError
+from ganzoo.interfaces import NO_CONDITION, Condition
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+LAYOUTS = ("images", "paired", "unpaired")
+
+
+class DataError(GanzooError):
+    """A dataset problem: the message names the path(s), how many, and the way out."""
+
+
+class InMemoryDataset(Dataset):
+    """Images (uint8 ``[N, C, H, W]`` per key), optional labels and captions, all in memory.
+
+    ``images`` maps batch keys (``image``, ``source``, ``a``, ``b``) to stacked tensors; for the
+    unpaired layout ``a`` and ``b`` may have different lengths (the longer one sets ``len``, the
+    shorter is indexed modulo its size).
+    """
+
+    def __init__(
+        self,
+        images: dict[str, Tensor],
+        *,
+        resolution: int,
+        layout: str = "images",
+        labels: Tensor | None = None,
+        num_classes: int = 0,
+        captions: Sequence[Sequence[str]] | None = None,
+        condition: Condition = NO_CONDITION,
+        class_names: Sequence[str] | None = None,
+        name: str = "dataset",
+    ) -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout {layout!r} is not one of {', '.join(LAYOUTS)}")
+        if not images or any(len(t) == 0 for t in images.values()):
+            raise DataError(f"{name}: no images")
+        for key, tensor in images.items():
+            if tensor.dtype != torch.uint8 or tensor.ndim != 4:
+                raise ValueError(f"{name}: images[{key!r}] must be uint8 [N, C, H, W], got {tensor.dtype} {tuple(tensor.shape)}")
+        self.images = images
+        self.labels = labels
+        self.num_classes = num_classes
+        self.captions = [list(c) for c in captions] if captions is not None else None
+        self.class_names = list(class_names) if class_names else None
+        self.layout = layout
+        self.condition = condition
+        self.resolution = resolution
+        self.channels = next(iter(images.values())).shape[1]
+        self.name = name
+        self._length = max(len(t) for t in images.values())
+        if self.captions is not None and any(not c for c in self.captions):
+            missing = sum(1 for c in self.captions if not c)
+            raise DataError(f"{name}: {missing} images have no caption")
+
+    def __len__(self) -> int:
+        return self._length
+
+    def to(self, device: torch.device | str) -> "InMemoryDataset":
+        """Move the image tensors (and labels) to ``device``, e.g. to gather batches on the GPU."""
+        self.images = {k: v.to(device) for k, v in self.images.items()}
+        if self.labels is not None:
+            self.labels = self.labels.to(device)
+        return self
+
+    def _rows(self, key: str, indices: Tensor) -> Tensor:
+        tensor = self.images[key]
+        return tensor[indices.to(tensor.device) % len(tensor)]
+
+    def batch(self, indices: Tensor, epochs: Tensor | None = None) -> dict[str, Any]:
+        """A batch for dataset ``indices`` (CPU LongTensor); ``epochs`` picks among several captions."""
+        out: dict[str, Any] = {key: self._rows(key, indices) for key in self.images}
+        if self.labels is not None:
+            out["label"] = self.labels[indices.to(self.labels.device) % len(self.labels)]
+        if self.captions is not None:
+            epochs = epochs if epochs is not None else torch.zeros_like(indices)
+            out["caption"] = [self.caption(int(i), int(e)) for i, e in zip(indices.tolist(), epochs.tolist())]
+        return out
+
+    def caption(self, index: int, draw: int = 0) -> str:
+        """One of the captions of image ``index``; ``draw`` (e.g. the epoch) rotates through them."""
+        assert self.captions is not None
+        options = self.captions[index % len(self.captions)]
+        return options[(index + draw) % len(options)]
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item = self.batch(torch.tensor([index]))
+        return {k: (v[0] if isinstance(v, (Tensor, list)) else v) for k, v in item.items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading images with clear errors
+# ----------------------------------------------------------------------------------------------
+
+@dataclass
+class ImageProblems:
+    """Images that could not be used, grouped by reason, for one clear message."""
+
+    what: str
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    converted: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, reason: str, path: Path | str) -> None:
+        self.problems.setdefault(reason, []).append(str(path))
+
+    def note_conversion(self, mode: str, path: Path | str) -> None:
+        self.converted.setdefault(mode, []).append(str(path))
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.problems.values())
+
+    def summary(self) -> str:
+        return "; ".join(f"{len(paths)} {reason} (e.g. {paths[0]})" for reason, paths in self.problems.items())
+
+    def settle(self, skip_bad: bool) -> None:
+        """Warn about converted modes; fail on problems unless ``skip_bad``, then warn."""
+        for mode, paths in self.converted.items():
+            warnings.warn(f"{self.what}: {len(paths)} {mode} images converted (e.g. {paths[0]})", stacklevel=3)
+        if not self.problems:
+            return
+        if not skip_bad:
+            raise DataError(f"{self.what}: {self.summary()}. Fix or remove them, or pass --skip-bad to skip them")
+        warnings.warn(f"{self.what}: skipped {self.count()} bad images: {self.summary()}", stacklevel=3)
+
+
+def list_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def open_image(path: Path, channels: int, problems: ImageProblems) -> Image.Image | None:
+    """Decode fully (truncation shows here), convert to ``channels``; ``None`` and a note if unusable."""
+    try:
+        with Image.open(path) as img:
+            img.load()
+            mode = img.mode
+            if "A" in mode or (mode == "P" and "transparency" in img.info):
+                problems.note_conversion(f"{mode} (alpha composited on white)", path)
+                background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+                img = Image.alpha_composite(background, img.convert("RGBA"))
+            elif mode != ("RGB" if channels == 3 else "L"):
+                problems.note_conversion(f"{mode} (converted to {'RGB' if channels == 3 else 'grey'})", path)
+            img = img.convert("RGB" if channels == 3 else "L")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        problems.add("unreadable or truncated", f"{path} ({type(error).__name__})")
+        return None
+    return img
+
+
+def resize_center_crop(img: Image.Image, size: int) -> Image.Image:
+    """Scale the shorter side to ``size`` (bicubic, antialiased) and crop the centre square."""
+    w, h = img.size
+    scale = size / min(w, h)
+    if scale != 1:
+        img = img.resize((max(size, round(w * scale)), max(size, round(h * scale))), Image.BICUBIC)
+    w, h = img.size
+    left, top = (w - size) // 2, (h - size) // 2
+    return img.crop((left, top, left + size, top + size))
+
+
+def to_uint8_tensor(img: Image.Image) -> Tensor:
+    array = np.asarray(img, dtype=np.uint8)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    return torch.from_numpy(array.copy()).permute(2, 0, 1).contiguous()
+
+
+def read_images(
+    paths: Sequence[Path],
+    *,
+    channels: int,
+    size: int,
+    what: str,
+    skip_bad: bool = False,
+    prepare: Callable[[Image.Image], Image.Image | list[Image.Image]] | None = None,
+    min_size: int | None = None,
+) -> tuple[list[Tensor | list[Tensor]], list[int]]:
+    """Decode ``paths`` in parallel into uint8 tensors resized/cropped to ``size``.
+
+    ``prepare`` may turn one file into several images (e.g. split an aligned A|B pair); images
+    smaller than ``min_size`` (default: ``size``, no upscaling of tiny images) are problems.
+    Returns the tensors and the indices of the paths kept.
+    """
+    if not paths:
+        raise DataError(f"{what}: no images found")
+    problems = ImageProblems(what)
+    limit = size if min_size is None else min_size
+
+    def one(path: Path) -> Tensor | list[Tensor] | None:
+        img = open_image(path, channels, problems)
+        if img is None:
+            return None
+        parts = prepare(img) if prepare else img
+        group = parts if isinstance(parts, list) else [parts]
+        if any(min(p.size) < limit for p in group):
+            problems.add(f"smaller than {limit} px", f"{path} ({group[0].size[0]}x{group[0].size[1]})")
+            return None
+        tensors = [to_uint8_tensor(resize_center_crop(p, size)) for p in group]
+        return tensors if isinstance(parts, list) else tensors[0]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        decoded = list(pool.map(one, paths))
+    problems.settle(skip_bad)
+    kept = [i for i, t in enumerate(decoded) if t is not None]
+    if not kept:
+        raise DataError(f"{what}: none of the {len(paths)} images could be used")
+    return [decoded[i] for i in kept], kept

@@ -1,0 +1,195 @@
+"""Captioned image data for text-to-image tasks.
+
+* ``captions-reed``: the layout of Reed et al. (2016) used by StackGAN: images under
+  ``{root}/{images}/`` and, for every image, ``{root}/{text}/<class>/<image stem>.txt`` holding its
+  captions one per line (CUB-200 and Oxford-102 ship ten). Images and caption files are matched
+  by file stem. ``split`` restricts to the stems listed in ``{root}/{split}/filenames.txt`` (or
+  StackGAN's ``filenames.pickle``, read with an unpickler that accepts no classes at all).
+* ``captions-jsonl``: a JSON-lines manifest, one ``{"image": PATH, "caption": TEXT or [TEXT, ...]}``
+  per line, image paths relative to the manifest; lines naming the same image add captions.
+* ``flowers102``: Oxford-102 flowers in ``{root}/{split}/<class>/*.jpg`` with captions *built
+  from the class names* in ``cat_to_name.json`` ("a photo of a pink primrose"): the real
+  human-written captions of Reed et al. are not available offline, so this set teaches the
+  class, not fine-grained descriptions. It also provides the class label.
+
+Every sample carries all of its captions; the loop draws one per sample from the index and the
+epoch (:meth:`InMemoryDataset.caption`), so runs are reproducible and every caption is seen.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from ganzoo.conditioning.embeddings import load_numpy_pickle
+from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, read_images
+from ganzoo.data.folder import labelled_paths
+from ganzoo.interfaces import NO_CONDITION, Condition, Ports
+from ganzoo.registry import component
+
+TEXT_PORTS = Ports(channels=(1, 3), conditions=("none", "text"), features=frozenset({"images"}))
+#: how a class name becomes captions for ``flowers102`` (drawn in turn, like real captions).
+FLOWER_TEMPLATES = ("a photo of a {}", "a {} flower", "a close-up photo of a {}, a type of flower")
+
+
+def _provided(condition: str, offered: dict[str, Condition], what: str) -> Condition:
+    if condition not in offered:
+        raise DataError(f"{what} provides the conditions {', '.join(offered)}, not {condition!r}")
+    return offered[condition]
+
+
+def _captioned(
+    pairs: list[tuple[Path, list[str]]], *, what: str, name: str, resolution: int, load_size: int | None,
+    channels: int, condition: Condition, skip_bad: bool, labels: list[int] | None = None,
+    class_names: list[str] | None = None,
+) -> InMemoryDataset:
+    """Decode the images of ``(path, captions)`` pairs once and keep them with their captions."""
+    images, kept = read_images([p for p, _ in pairs], channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad)
+    return InMemoryDataset(
+        {"image": torch.stack(images)},  # type: ignore[arg-type]
+        resolution=resolution,
+        captions=[pairs[i][1] for i in kept],
+        labels=torch.tensor([labels[i] for i in kept]) if labels is not None else None,
+        num_classes=len(class_names or ()),
+        class_names=class_names,
+        condition=condition,
+        name=name,
+    )
+
+
+def read_caption_file(path: Path) -> list[str]:
+    """Non-empty, stripped lines of a caption file (UTF-8; undecodable bytes are replaced)."""
+    return [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+
+
+def _split_stems(root: Path, split: str, what: str) -> set[str]:
+    folder = root / split
+    listing, pickled = folder / "filenames.txt", folder / "filenames.pickle"
+    if listing.is_file():
+        names = listing.read_text(encoding="utf-8").split()
+    elif pickled.is_file():
+        names = load_numpy_pickle(pickled)
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise DataError(f"{what}: {pickled} is not a list of file names")
+    else:
+        raise DataError(f"{what}: split {split!r} needs {listing} (one image name per line) or {pickled}")
+    return {Path(n).stem for n in names}
+
+
+@component("dataset", "captions-reed", ports=TEXT_PORTS)
+def captions_reed(
+    root: str,
+    split: str | None = None,
+    images: str = "images",
+    text: str = "text_c10",
+    resolution: int = 64,
+    load_size: int | None = None,
+    channels: int = 3,
+    condition: str = "text",
+    skip_bad: bool = False,
+) -> InMemoryDataset:
+    """Images with caption files in the Reed et al. / StackGAN layout (``text_c10/<class>/<image>.txt``)."""
+    base = Path(root).expanduser()
+    what = f"captions-reed {base}"
+    provided = _provided(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
+    image_dir, text_dir = base / images, base / text
+    for folder, parameter in ((image_dir, "images"), (text_dir, "text")):
+        if not folder.is_dir():
+            raise DataError(f"{what}: no folder {folder} (parameter {parameter}={folder.name!r})")
+    texts = {p.stem: p for p in sorted(text_dir.rglob("*.txt"))}
+    paths = sorted(p for p in image_dir.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if split is not None:
+        wanted = _split_stems(base, split, what)
+        paths = [p for p in paths if p.stem in wanted]
+    uncaptioned = [p for p in paths if p.stem not in texts or not read_caption_file(texts[p.stem])]
+    if uncaptioned and not skip_bad:
+        raise DataError(
+            f"{what}: {len(uncaptioned)} images have no caption file {text_dir}/<class>/<stem>.txt "
+            f"(e.g. {uncaptioned[0]}); add captions or pass --skip-bad to skip them"
+        )
+    missing = set(uncaptioned)
+    pairs = [(p, read_caption_file(texts[p.stem])) for p in paths if p not in missing]
+    if not pairs:
+        raise DataError(f"{what}: no captioned images found under {image_dir}")
+    return _captioned(pairs, what=what, name=f"captions-reed:{base.name}", resolution=resolution, load_size=load_size,
+                      channels=channels, condition=provided, skip_bad=skip_bad)
+
+
+@component("dataset", "captions-jsonl", ports=TEXT_PORTS)
+def captions_jsonl(
+    manifest: str,
+    resolution: int = 64,
+    load_size: int | None = None,
+    channels: int = 3,
+    condition: str = "text",
+    skip_bad: bool = False,
+) -> InMemoryDataset:
+    """Images and captions listed in a JSON-lines manifest (``{"image": ..., "caption": ...}``)."""
+    path = Path(manifest).expanduser()
+    what = f"captions-jsonl {path}"
+    provided = _provided(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
+    if not path.is_file():
+        raise DataError(f"{what}: manifest file does not exist (parameter manifest)")
+    captions: dict[Path, list[str]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from None
+        text = record.get("caption") if isinstance(record, dict) else None
+        texts = [text] if isinstance(text, str) else text
+        if not isinstance(record, dict) or not isinstance(record.get("image"), str) or not isinstance(texts, list) \
+                or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+            raise DataError(f'{path}:{number}: expected {{"image": PATH, "caption": TEXT or [TEXT, ...]}}, got {line.strip()[:80]}')
+        image = (path.parent / record["image"]).expanduser()
+        captions.setdefault(image, []).extend(t.strip() for t in texts)
+    if not captions:
+        raise DataError(f"{what}: the manifest lists no images")
+    absent = [p for p in captions if not p.is_file()]
+    if absent and not skip_bad:
+        raise DataError(f"{what}: {len(absent)} listed images do not exist (e.g. {absent[0]}); fix the manifest or pass --skip-bad")
+    pairs = [(p, c) for p, c in captions.items() if p.is_file()]
+    if not pairs:
+        raise DataError(f"{what}: none of the listed images exist")
+    return _captioned(pairs, what=what, name=f"captions-jsonl:{path.stem}", resolution=resolution, load_size=load_size,
+                      channels=channels, condition=provided, skip_bad=skip_bad)
+
+
+@component(
+    "dataset", "flowers102", ports=Ports(channels=(1, 3), conditions=("none", "class", "text"), features=frozenset({"images"}))
+)
+def flowers102(
+    root: str,
+    split: str = "train",
+    resolution: int = 64,
+    load_size: int | None = None,
+    channels: int = 3,
+    condition: str = "text",
+    skip_bad: bool = False,
+) -> InMemoryDataset:
+    """Oxford-102 flowers (class folders + cat_to_name.json); captions are built from class names."""
+    base = Path(root).expanduser()
+    what = f"flowers102 {base}"
+    folder, names_file = base / split, base / "cat_to_name.json"
+    if not folder.is_dir():
+        raise DataError(f"{what}: no folder {folder} (root {root!r}, split {split!r})")
+    if not names_file.is_file():
+        raise DataError(f"{what}: no {names_file} mapping class folders to flower names")
+    try:
+        flower_names: dict[str, str] = json.loads(names_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DataError(f"{names_file}: not valid JSON ({error.msg})") from None
+    paths, labels, classes = labelled_paths(folder)
+    unnamed = [c for c in classes if c not in flower_names]
+    if unnamed:
+        raise DataError(f"{what}: {len(unnamed)} class folders have no name in {names_file} (e.g. {unnamed[0]})")
+    provided = _provided(
+        condition, {"none": NO_CONDITION, "class": Condition("class", len(classes)), "text": Condition("text")}, what
+    )
+    pairs = [(p, [t.format(flower_names[classes[label]]) for t in FLOWER_TEMPLATES]) for p, label in zip(paths, labels)]
+    return _captioned(pairs, what=what, name=f"flowers102:{split}", resolution=resolution, load_size=load_size, channels=channels,
+                      condition=provided, skip_bad=skip_bad, labels=labels, class_names=[flower_names[c] for c in classes])

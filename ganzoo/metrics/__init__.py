@@ -1,0 +1,10 @@
+"""Evaluation metrics (registry kind ``metric``) and the evaluation of a translator on paired data.
+
+A metric accumulates batches of ``(output, target)`` images in [-1, 1] and reports one number:
+``l1``, ``psnr`` and ``ssim`` compare each output with its target pixel by pixel; ``fid``
+compares the two sets as distributions (it needs the Inception weights supplied locally).
+"""
+
+from ganzoo.metrics.base import ImageMetric, MetricError
+
+__all__ = ["ImageMetric", "MetricError"]

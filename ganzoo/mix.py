@@ -1,0 +1,125 @@
+"""Check a mix of components from their declared ports, before anything is built.
+
+Each component declares what it accepts (``Ports``); a task declares its roles, the condition it
+feeds and the dataset layout it reads. :func:`check_mix` compares declarations and raises
+:class:`MixError` with one line naming both parts and the mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ganzoo.errors import GanzooError
+from ganzoo.interfaces import Ports
+from ganzoo.presets import ComponentConfig, TrainConfig
+from ganzoo.registry import Component, Registry, RegistryError
+
+
+class MixError(GanzooError):
+    """An incompatible mix of components; the message names both parts and the mismatch."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A registered component and the keyword arguments the config gives it."""
+
+    component: Component
+    kwargs: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.component.name
+
+    @property
+    def ports(self) -> Ports:
+        return self.component.ports
+
+
+def resolve(registry: Registry, kind: str, config: ComponentConfig) -> Resolved:
+    """The component and kwargs for ``config``; ``family:variant`` means ``family`` with ``variant=``."""
+    try:
+        return Resolved(registry.get(kind, config.name), dict(config.kwargs))
+    except RegistryError:
+        family, sep, variant = config.name.partition(":")
+        if not sep or family not in registry.names(kind):
+            raise
+        return Resolved(registry.get(kind, family), {**config.kwargs, "variant": variant})
+
+
+def _kinds(values: tuple[str, ...] | None) -> str:
+    return "/".join(map(str, values)) if values else "any"
+
+
+@dataclass(frozen=True)
+class Mix:
+    """The resolved components of a config, checked to work together."""
+
+    task: Resolved
+    dataset: Resolved
+    loss: Resolved
+    conditioner: Resolved | None
+    nets: dict[str, Resolved]
+    #: the condition kind the networks are fed (after the conditioner, if any).
+    fed: str
+
+    @property
+    def task_class(self) -> type:
+        return self.task.component.factory
+
+
+def check_mix(config: TrainConfig, registry: Registry) -> Mix:
+    task = resolve(registry, "task", config.task)
+    task_class = task.component.factory
+    task_label = f"task {task.name!r}"
+    dataset = resolve(registry, "dataset", config.dataset)
+    loss = resolve(registry, "loss", config.loss)
+    raw = task_class.condition_kind
+    data_label = f"dataset {dataset.name!r}"
+
+    if raw not in dataset.ports.conditions:
+        raise MixError(f"{task_label} needs {raw} conditions but {data_label} provides {_kinds(dataset.ports.conditions)}")
+    if task_class.layout not in dataset.ports.features:
+        layouts = sorted(dataset.ports.features & {"images", "paired", "unpaired"})
+        raise MixError(f"{task_label} reads {task_class.layout} data but {data_label} is {_kinds(tuple(layouts))}")
+
+    fed, feeder = raw, f"{data_label} via {task_label}"
+    conditioner = None
+    if config.conditioner is not None:
+        conditioner = resolve(registry, "conditioner", config.conditioner)
+        if raw not in conditioner.ports.conditions:
+            raise MixError(
+                f"conditioner {conditioner.name!r} consumes {_kinds(conditioner.ports.conditions)} "
+                f"but {task_label} provides {raw}"
+            )
+        fed, feeder = conditioner.ports.produces or raw, f"conditioner {conditioner.name!r}"
+    elif raw == "text":
+        raise MixError(f"{task_label} gives captions, which networks cannot take directly: choose a text conditioner with --cond (learned, clip, embeddings)")
+
+    roles = dict(task_class.roles)
+    missing = [role for role in roles if role not in config.nets]
+    extra = [role for role in config.nets if role not in roles]
+    if missing or extra:
+        problem = f"needs {', '.join(missing)}" if missing else f"has no role {', '.join(extra)}"
+        raise MixError(f"{task_label} {problem}; its roles are {', '.join(roles)} (preset {config.preset!r} [nets])")
+
+    nets: dict[str, Resolved] = {}
+    for role, kind in roles.items():
+        item = resolve(registry, kind, config.nets[role])
+        label = f"{kind} {item.name!r}" + (f" (role {role})" if role != kind else "")
+        ports = item.ports
+        if ports.resolutions and config.resolution not in ports.resolutions:
+            raise MixError(f"{label} works at {_kinds(ports.resolutions)} px but {data_label} is set to {config.resolution} px (--resolution)")
+        if ports.channels and config.channels not in ports.channels:
+            raise MixError(f"{label} takes {_kinds(ports.channels)} channels but {data_label} has {config.channels} (--channels)")
+        role_fed = task_class.role_conditions.get(role, fed)
+        if role_fed not in ports.conditions:
+            raise MixError(f"{label} accepts {_kinds(ports.conditions)} conditions but {feeder} feeds it {role_fed}")
+        if kind == "generator" and (ports.input == "image") != (role_fed == "image"):
+            given = "a source image" if role_fed == "image" else "noise"
+            raise MixError(f"{label} translates from {'an image' if ports.input == 'image' else 'noise'} but {task_label} feeds it {given}")
+        lacking = set(task_class.requires.get(role, ())) - set(ports.features)
+        if lacking:
+            raise MixError(f"{task_label} needs {', '.join(sorted(lacking))} from its {role} but {label} does not provide it")
+        nets[role] = item
+    return Mix(task=task, dataset=dataset, loss=loss, conditioner=conditioner, nets=nets, fed=fed)

@@ -1,0 +1,304 @@
+"""Presets: named training configurations in ``zoo.toml`` files, resolved into typed dataclasses.
+
+Layers, lowest first: presets shipped by plugins (``ganzoo_presets`` hook), the packaged
+``zoo.toml``, ``./zoo.toml`` in the working directory, then ``--zoo PATH``. A preset defined in
+several layers is deep-merged (tables merge, values replace), and ``extends = "other"`` inherits
+from another preset. CLI options override the result.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ganzoo.errors import GanzooError
+
+PACKAGED_ZOO = "zoo.toml"
+
+
+class PresetError(GanzooError):
+    """A preset file or value problem; the message names the file, preset and key."""
+
+
+@dataclass
+class ComponentConfig:
+    """A registry name plus keyword arguments: everything needed to rebuild the component."""
+
+    name: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, value: Any, where: str) -> "ComponentConfig":
+        if isinstance(value, ComponentConfig):
+            return value
+        if isinstance(value, str):
+            return cls(value)
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            kwargs = {k: v for k, v in value.items() if k != "name"}
+            return cls(value["name"], kwargs)
+        raise PresetError(f"{where}: expected a component name or a table with 'name', got {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **self.kwargs}
+
+
+@dataclass
+class OptimConfig:
+    """Adam settings of one phase's optimiser."""
+
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    weight_decay: float = 0.0
+
+
+@dataclass
+class ScheduleConfig:
+    """Learning-rate schedule: ``constant``, ``linear`` (to zero from ``decay_start`` x steps on)
+    or ``step`` (multiply by ``gamma`` every ``every`` steps)."""
+
+    kind: str = "constant"
+    decay_start: float = 0.5
+    every: int = 0
+    gamma: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("constant", "linear", "step"):
+            raise PresetError(f"schedule.kind {self.kind!r} is not one of constant, linear, step")
+
+
+@dataclass
+class AugmentConfig:
+    """Augmentation applied on the device: random crop from ``jitter`` px (0 = off) and h-flips."""
+
+    flip: bool = False
+    jitter: int = 0
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; saved beside every run as ``config.json``."""
+
+    preset: str
+    description: str = ""
+    task: ComponentConfig = field(default_factory=lambda: ComponentConfig("unconditional"))
+    dataset: ComponentConfig = field(default_factory=lambda: ComponentConfig("shapes"))
+    nets: dict[str, ComponentConfig] = field(default_factory=dict)
+    conditioner: ComponentConfig | None = None
+    loss: ComponentConfig = field(default_factory=lambda: ComponentConfig("bce"))
+    resolution: int = 32
+    channels: int = 3
+    batch_size: int = 64
+    steps: int = 1000
+    epochs: float | None = None
+    n_critic: int = 1
+    ema: float = 0.0
+    ema_start: int = 0
+    optim: dict[str, OptimConfig] = field(default_factory=dict)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    precision: str = "auto"
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 50
+    sample_every: int = 500
+    checkpoint_every: int = 1000
+    sample_count: int = 64
+    #: parameters initialised from another run: ``{"generator.stage1": "runs/x:generator"}``.
+    init_from: dict[str, str] = field(default_factory=dict)
+    #: parameters kept frozen (``role`` or ``role.submodule``).
+    freeze: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_plain(self)
+
+    @property
+    def load_size(self) -> int:
+        return max(self.augment.jitter, self.resolution)
+
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses -> plain dicts/lists (JSON and TOML friendly); component configs flattened."""
+    if isinstance(value, ComponentConfig):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Typed conversion from plain TOML values
+# ----------------------------------------------------------------------------------------------
+
+def from_plain(cls: type, data: dict[str, Any], where: str) -> Any:
+    """Build dataclass ``cls`` from a plain dict, refusing unknown keys and wrong types."""
+    if not isinstance(data, dict):
+        raise PresetError(f"{where}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = [k for k in data if k not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise PresetError(f"{where}: unknown key {unknown[0]!r}{hint}; valid: {', '.join(names)}")
+    values = {key: _convert(hints[key], value, f"{where}.{key}") for key, value in data.items()}
+    try:
+        return cls(**values)
+    except TypeError as error:
+        raise PresetError(f"{where}: {error}") from None
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _convert(option, value, where)
+            except PresetError as error:
+                errors.append(str(error))
+        raise PresetError(errors[0])
+    if hint is ComponentConfig:
+        return ComponentConfig.parse(value, where)
+    if dataclasses.is_dataclass(hint):
+        return value if isinstance(value, hint) else from_plain(hint, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise PresetError(f"{where}: expected a table, got {value!r}")
+        return {k: _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise PresetError(f"{where}: expected a list, got {value!r}")
+        item = args[0] if args else Any
+        return origin(_convert(item, v, where) for v in value)
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, str, bool) and type(value) is hint:
+        return value
+    raise PresetError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Layers of zoo.toml files
+# ----------------------------------------------------------------------------------------------
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PresetError(f"{source}: {error}") from None
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "name" not in value:
+            merged[key] = deep_merge(merged[key], value)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict) and value.get("name") == merged[key].get("name"):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+@dataclass
+class PresetBook:
+    """Every known preset (raw, merged across layers) and where each came from."""
+
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+    def add_layer(self, text: str, source: str) -> None:
+        for name, table in parse_toml(text, source).items():
+            if not isinstance(table, dict):
+                raise PresetError(f"{source}: top-level key {name!r} must be a preset table ([{name}])")
+            self.raw[name] = deep_merge(self.raw.get(name, {}), table)
+            self.sources.setdefault(name, []).append(source)
+
+    def names(self) -> list[str]:
+        return sorted(self.raw)
+
+    def flatten(self, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The preset's raw table with ``extends`` resolved."""
+        if name not in self.raw:
+            close = difflib.get_close_matches(name, self.names(), n=3)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise PresetError(f"unknown preset {name!r}.{hint} Valid: {', '.join(self.names())}")
+        if name in seen:
+            raise PresetError(f"preset {name!r} extends itself through {' -> '.join(seen + (name,))}")
+        table = dict(self.raw[name])
+        parent = table.pop("extends", None)
+        if parent is None:
+            return table
+        return deep_merge(self.flatten(str(parent), seen + (name,)), table)
+
+    def resolve(self, name: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
+        """The typed config of preset ``name``, with dotted-key ``overrides`` applied on top."""
+        table = self.flatten(name)
+        table.pop("preset", None)
+        for dotted, value in (overrides or {}).items():
+            apply_override(table, dotted, value)
+        where = f"preset {name!r} ({', '.join(self.sources.get(name, ['?']))})"
+        return from_plain(TrainConfig, {"preset": name, **table}, where)
+
+
+def apply_override(table: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.c`` in a nested table. Replacing a component's ``name`` drops its old kwargs."""
+    keys = dotted.split(".")
+    node = table
+    for key in keys[:-1]:
+        child = node.get(key)
+        if isinstance(child, str):  # shorthand component "bce" -> table
+            child = {"name": child}
+        if not isinstance(child, dict):
+            child = {}
+        node[key] = child
+        node = child
+    last = keys[-1]
+    if last == "name" and node.get("name") != value:
+        node.clear()
+    if isinstance(value, dict) and "name" in value and isinstance(node.get(last), (dict, str)):
+        node[last] = dict(value)
+        return
+    node[last] = value
+
+
+def packaged_zoo() -> str:
+    return resources.files("ganzoo").joinpath(PACKAGED_ZOO).read_text(encoding="utf-8")
+
+
+def load_book(extra: list[Path] | None = None, cwd: Path | None = None) -> PresetBook:
+    """All layers: plugin presets, the packaged zoo.toml, ./zoo.toml, then ``extra`` files."""
+    from ganzoo import plugins
+
+    book = PresetBook()
+    for plugin_name, text in plugins.host().preset_texts():
+        book.add_layer(text, f"plugin {plugin_name}")
+    packaged = resources.files("ganzoo").joinpath(PACKAGED_ZOO)
+    book.add_layer(packaged.read_text(encoding="utf-8"), "packaged zoo.toml")
+    packaged_path = Path(str(packaged)).resolve()
+    local = (cwd or Path.cwd()) / "zoo.toml"
+    files = ([local] if local.is_file() and local.resolve() != packaged_path else []) + list(extra or [])
+    for path in files:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise PresetError(f"cannot read presets file {path}: {error.strerror or error}") from None
+        book.add_layer(text, str(path))
+    return book

@@ -1,0 +1,404 @@
+"""The one training loop: phases, optimisers, schedules, EMA, snapshots, statistics and resume.
+
+The loop is generic: the task names the networks (roles) and phases and computes each phase's
+loss; the loop owns everything around it. It never synchronises with the device per step:
+statistics stay on the device and are read every ``log_every`` steps.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+import ganzoo
+from ganzoo import plugins
+from ganzoo.build import Model, build_dataset, build_model
+from ganzoo.errors import GanzooError
+from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
+from ganzoo.images import save_grid
+from ganzoo.interfaces import Condition
+from ganzoo.mix import check_mix
+from ganzoo.presets import OptimConfig, TrainConfig, from_plain
+from ganzoo.registry import Registry
+from ganzoo.train.checkpoint import (
+    CHECKPOINT,
+    CONFIG,
+    METRICS,
+    SAMPLES,
+    atomic_write,
+    load_checkpoint,
+    read_meta,
+    save_checkpoint,
+    write_json,
+)
+from ganzoo.train.runtime import Runtime, evaluating
+from ganzoo.train.task import Task
+
+
+class TrainingError(GanzooError):
+    pass
+
+
+class IndexStream:
+    """Which dataset items each step reads: epoch ``e`` is a permutation seeded by ``(seed, e)``.
+
+    Derived from the step alone, so resuming needs no saved data-loader state, and each process of a
+    distributed run reads its own slice of the same global order.
+    """
+
+    def __init__(self, size: int, seed: int) -> None:
+        self.size, self.seed = size, seed
+        self._cache: dict[int, Tensor] = {}
+
+    def permutation(self, epoch: int) -> Tensor:
+        if epoch not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k >= epoch - 1}
+            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._cache[epoch] = torch.randperm(self.size, generator=generator)
+        return self._cache[epoch]
+
+    def indices(self, step: int, batch_size: int, rank: int = 0, world: int = 1) -> tuple[Tensor, Tensor]:
+        start = (step * world + rank) * batch_size
+        positions = torch.arange(start, start + batch_size)
+        epochs = positions // self.size
+        offsets = positions % self.size
+        indices = torch.empty_like(positions)
+        for epoch in epochs.unique().tolist():
+            mask = epochs == epoch
+            indices[mask] = self.permutation(epoch)[offsets[mask]]
+        return indices, epochs
+
+
+def lr_factor(config: TrainConfig, steps: int) -> Callable[[int], float]:
+    schedule = config.schedule
+
+    def factor(step: int) -> float:
+        if schedule.kind == "linear":
+            start = int(schedule.decay_start * steps)
+            return 1.0 if step < start else max(0.0, (steps - step) / max(1, steps - start))
+        if schedule.kind == "step" and schedule.every > 0:
+            return schedule.gamma ** (step // schedule.every)
+        return 1.0
+
+    return factor
+
+
+def submodule(nets: dict[str, nn.Module], path: str, what: str) -> nn.Module:
+    """``role`` or ``role.sub.module`` -> the module, or a clear error."""
+    role, _, rest = path.partition(".")
+    if role not in nets:
+        raise TrainingError(f"{what} {path!r}: no network {role!r}; networks: {', '.join(nets)}")
+    try:
+        return nets[role].get_submodule(rest) if rest else nets[role]
+    except AttributeError:
+        raise TrainingError(f"{what} {path!r}: {role} has no submodule {rest!r}") from None
+
+
+def load_run_weights(spec: str, prefer_ema: bool = True) -> dict[str, Tensor]:
+    """``RUN[:ROLE[.sub]]`` -> that network's weights (EMA when the run kept one)."""
+    run, _, part = spec.partition(":")
+    role, _, sub = (part or "generator").partition(".")
+    state = load_checkpoint(Path(run))
+    table = state.get("ema", {}) if prefer_ema and role in state.get("ema", {}) else state["nets"]
+    if role not in table:
+        raise TrainingError(f"init_from {spec!r}: run {run} has no network {role!r}; it has {', '.join(state['nets'])}")
+    weights = table[role]
+    if sub:
+        prefix = sub + "."
+        weights = {k[len(prefix):]: v for k, v in weights.items() if k.startswith(prefix)}
+    return weights
+
+
+@dataclass
+class Stats:
+    """Running sums of per-step statistics, kept on the device between log points."""
+
+    sums: dict[str, Tensor] = field(default_factory=dict)
+    count: int = 0
+
+    def add(self, values: dict[str, Tensor]) -> None:
+        for key, value in values.items():
+            value = value.detach().float()
+            self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
+
+    def read(self) -> dict[str, float]:
+        if not self.sums:
+            return {}
+        keys = list(self.sums)
+        values = torch.stack([self.sums[k] for k in keys]).div(max(self.count, 1)).tolist()  # one sync
+        self.sums, self.count = {}, 0
+        return dict(zip(keys, values))
+
+
+def run_meta(config: TrainConfig, source: Condition, dataset: Any = None, class_names: list[str] | None = None) -> dict[str, Any]:
+    """What a run or export needs to be rebuilt: config, data condition, versions."""
+    host = plugins.host()
+    return {
+        "config": config.to_dict(),
+        "source": source.to_dict(),
+        "class_names": class_names if class_names is not None else getattr(dataset, "class_names", None),
+        "ganzoo": ganzoo.__version__,
+        "plugins": {p.distribution: p.version for p in host.providers.values()},
+    }
+
+
+def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
+    return from_plain(TrainConfig, meta["config"], "saved config")
+
+
+class Trainer:
+    """A training run in ``run_dir``: builds everything from the config, then steps."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None,
+                 runtime: Runtime | None = None, resume: bool = False, log: Callable[[str], None] = print) -> None:
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.registry = registry or plugins.registry()
+        self.runtime = runtime or Runtime.create(config.device, config.precision)
+        self.log = log
+        device = self.runtime.device
+        mix = check_mix(config, self.registry)  # refuse a bad mix before building anything
+
+        torch.manual_seed(config.seed)  # identical initial weights on every process
+        self.dataset = build_dataset(config, self.registry, mix)
+        if len(self.dataset) == 0:
+            raise TrainingError(f"dataset {config.dataset.name!r} is empty")
+        self.model: Model = build_model(config, self.registry, self.dataset.condition, mix).to(device)
+        self.task: Task = self.model.task
+        self.nets = self.model.nets
+        self.frozen = [submodule(self.nets, path, "freeze") for path in config.freeze]
+        for target, spec in config.init_from.items():
+            module = submodule(self.nets, target, "init_from")
+            try:
+                module.load_state_dict(load_run_weights(spec))
+            except RuntimeError as error:
+                raise TrainingError(f"init_from {target} <- {spec}: weights do not fit ({str(error).splitlines()[0]})") from None
+        for module in self.frozen:
+            module.requires_grad_(False)
+        if self.nets.get("conditioner") is not None and not self.nets["conditioner"].trainable:
+            self.nets["conditioner"].requires_grad_(False)
+
+        self.steps = self._total_steps()
+        self.role_params = {role: [p for p in net.parameters() if p.requires_grad] for role, net in self.nets.items()}
+        unknown = sorted(set(config.optim) - {p.name for p in self.task.phases})
+        if unknown:
+            raise TrainingError(f"optim.{unknown[0]}: the task has no phase {unknown[0]!r}; phases: {', '.join(p.name for p in self.task.phases)}")
+        self.phase_params: dict[str, list[nn.Parameter]] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.schedulers: dict[str, torch.optim.lr_scheduler.LambdaLR] = {}
+        factor = lr_factor(config, self.steps)
+        for phase in self.task.phases:
+            roles = list(phase.roles) + (["conditioner"] if phase.name == self.task.conditioner_phase and "conditioner" in self.nets else [])
+            params = [p for role in roles for p in self.role_params.get(role, [])]
+            if not params:
+                raise TrainingError(f"phase {phase.name} has nothing to train (roles {', '.join(phase.roles)} are frozen)")
+            settings = config.optim.get(phase.name, OptimConfig())
+            self.phase_params[phase.name] = params
+            self.optimizers[phase.name] = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.betas), weight_decay=settings.weight_decay)
+            self.schedulers[phase.name] = torch.optim.lr_scheduler.LambdaLR(self.optimizers[phase.name], factor)
+        self.trainable = [p for params in self.role_params.values() for p in params]
+
+        generator_roles = [role for role, kind in self.task.roles.items() if kind == "generator"]
+        self.ema = {role: copy.deepcopy(self.nets[role]).eval().requires_grad_(False) for role in generator_roles} if config.ema > 0 else {}
+        self.stream = IndexStream(len(self.dataset), config.seed)
+        if hasattr(self.dataset, "to"):
+            self.dataset.to(device)  # batches are gathered on the device: no loader, no host copies
+        self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
+        self.step = 0
+        self.stats = Stats()
+        self.meta = run_meta(config, self.dataset.condition, self.dataset)
+        self.fixed = self._fixed_inputs()
+        torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
+        if resume:
+            self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
+
+    # ------------------------------------------------------------------------------------------
+    def _total_steps(self) -> int:
+        if self.config.epochs is None:
+            return self.config.steps
+        per_step = self.config.batch_size * self.runtime.world
+        return max(1, math.ceil(self.config.epochs * len(self.dataset) / per_step))
+
+    def _batch(self, indices: Tensor, epochs: Tensor | None = None, augment: bool = True) -> dict[str, Any]:
+        if hasattr(self.dataset, "batch"):
+            raw = self.dataset.batch(indices, epochs)
+        else:
+            items = [self.dataset[int(i)] for i in indices]
+            raw = {k: [it[k] for it in items] if isinstance(items[0][k], str) else torch.stack([torch.as_tensor(it[k]) for it in items]) for k in items[0]}
+        batch = to_float(raw, self.runtime.device)
+        if augment:
+            return crop_and_flip(batch, self.config.augment, self.config.resolution, self.augment_rng)
+        return centre_crop(batch, self.config.resolution)
+
+    def _fixed_inputs(self) -> dict[str, Any]:
+        generator = torch.Generator().manual_seed(self.config.seed + 12345)
+        count = min(self.config.sample_count, len(self.dataset))
+        indices = torch.randperm(len(self.dataset), generator=generator)[:count]
+        batch = self._batch(indices, augment=False)
+        latent = getattr(self.nets.get("generator"), "latent_dim", 0) or max(
+            (getattr(self.nets[r], "latent_dim", 0) for r, k in self.task.roles.items() if k == "generator"), default=0)
+        return self.task.fixed_inputs(batch, latent, generator)
+
+    # ------------------------------------------------------------------------------------------
+    def _set_trainable(self, params: list[nn.Parameter]) -> None:
+        active = {id(p) for p in params}
+        for p in self.trainable:
+            p.requires_grad_(id(p) in active)
+
+    def train_step(self) -> None:
+        config, runtime = self.config, self.runtime
+        indices, epochs = self.stream.indices(self.step, config.batch_size, runtime.rank, runtime.world)
+        batch = self._batch(indices, epochs)
+        for phase in self.task.phases:
+            params = self.phase_params[phase.name]
+            optimizer = self.optimizers[phase.name]
+            self._set_trainable(params)
+            for _ in range(int(getattr(config, phase.repeats)) if phase.repeats else 1):
+                optimizer.zero_grad(set_to_none=True)
+                with runtime.autocast():
+                    loss, stats = self.task.phase_loss(phase.name, self.nets, batch)
+                loss.backward()
+                runtime.average_gradients(params)
+                optimizer.step()
+                self.task.after_step(phase.name, self.nets)
+                self.stats.add(stats)
+        self._set_trainable(self.trainable)
+        self._update_ema()
+        for scheduler in self.schedulers.values():
+            scheduler.step()
+        self.stats.count += 1
+        self.step += 1
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        for role, ema in self.ema.items():
+            net = self.nets[role]
+            decay = self.config.ema if self.step >= self.config.ema_start else 0.0
+            ema_params, params = list(ema.parameters()), list(net.parameters())
+            torch._foreach_lerp_(ema_params, params, 1.0 - decay)
+            for ema_buffer, buffer in zip(ema.buffers(), net.buffers()):
+                ema_buffer.copy_(buffer)
+
+    # ------------------------------------------------------------------------------------------
+    def render_nets(self, use_ema: bool = True) -> dict[str, nn.Module]:
+        return {**self.nets, **(self.ema if use_ema else {})}
+
+    def save_samples(self) -> Path:
+        nets = self.render_nets()
+        with evaluating(nets.values()), self.runtime.autocast():
+            images = self.task.render(nets, self.fixed)
+        path = self.run_dir / SAMPLES / f"step-{self.step:07d}.png"
+        save_grid(images, path)
+        save_grid(images, self.run_dir / SAMPLES / "latest.png")
+        return path
+
+    def state_dict(self) -> dict[str, Any]:
+        rng = {"cpu": torch.get_rng_state(), "augment": self.augment_rng.get_state()}
+        if self.runtime.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.runtime.device)
+        return {
+            "step": self.step,
+            "nets": {role: net.state_dict() for role, net in self.nets.items()},
+            "ema": {role: net.state_dict() for role, net in self.ema.items()},
+            "optim": {name: opt.state_dict() for name, opt in self.optimizers.items()},
+            "sched": {name: sched.state_dict() for name, sched in self.schedulers.items()},
+            "rng": rng,
+            "meta": json.dumps(self.meta),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        try:
+            for role, net in self.nets.items():
+                net.load_state_dict(state["nets"][role])
+            for role, net in self.ema.items():
+                net.load_state_dict(state["ema"][role])
+            for name, opt in self.optimizers.items():
+                opt.load_state_dict(state["optim"][name])
+            for name, sched in self.schedulers.items():
+                sched.load_state_dict(state["sched"][name])
+        except (KeyError, RuntimeError, ValueError) as error:
+            raise TrainingError(f"checkpoint does not match this run's networks ({str(error).splitlines()[0]})") from None
+        self.step = int(state["step"])
+        torch.set_rng_state(state["rng"]["cpu"])
+        self.augment_rng.set_state(state["rng"]["augment"])
+        if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
+
+    def save_checkpoint(self) -> Path:
+        self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
+        path = self.run_dir / CHECKPOINT
+        if self.runtime.is_main:
+            save_checkpoint(path, self.state_dict())
+        self.runtime.barrier()
+        return path
+
+    # ------------------------------------------------------------------------------------------
+    def run(self, progress: "Progress | None" = None) -> dict[str, Any]:
+        """Train to ``self.steps``, logging, sampling and checkpointing on schedule."""
+        config, main = self.config, self.runtime.is_main
+        if main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            write_json(self.run_dir / CONFIG, self.meta)
+            _truncate_metrics(self.run_dir / METRICS, self.step)
+        last: dict[str, Any] = {}
+        tick_time, tick_step = time.perf_counter(), self.step
+        images_per_step = config.batch_size * self.runtime.world
+        if progress:
+            progress.start(self.step, self.steps)
+        self._train_mode()
+        while self.step < self.steps:
+            self.train_step()
+            done = self.step == self.steps
+            if self.step % config.log_every == 0 or done:
+                values = self.stats.read()
+                now = time.perf_counter()
+                rate = (self.step - tick_step) * images_per_step / max(now - tick_time, 1e-9)
+                tick_time, tick_step = now, self.step
+                lr = {f"lr/{name}": opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
+                last = {"step": self.step, **values, **lr, "img_per_s": rate}
+                if main:
+                    with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(last) + "\n")
+                if progress:
+                    progress.update(self.step, values, rate)
+            elif progress:
+                progress.advance(self.step)
+            if main and (self.step % config.sample_every == 0 or done):
+                self.save_samples()
+            if self.step % config.checkpoint_every == 0 or done:
+                self.save_checkpoint()
+        if progress:
+            progress.stop()
+        return last
+
+    def _train_mode(self) -> None:
+        """Networks train, except frozen parts (a frozen Stage-I keeps its BatchNorm statistics)."""
+        for net in self.nets.values():
+            net.train()
+        for module in self.frozen:
+            module.eval()
+
+
+class Progress:
+    """The interface the loop reports to (the CLI renders it with rich)."""
+
+    def start(self, step: int, total: int) -> None: ...
+    def advance(self, step: int) -> None: ...
+    def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
+    def stop(self) -> None: ...
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """On resume, drop log lines written after the checkpoint so the log matches the weights."""
+    if not path.is_file():
+        return
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and json.loads(line).get("step", 0) <= step]
+    atomic_write(path, lambda f: f.write(("\n".join(kept) + ("\n" if kept else "")).encode()))

@@ -1,0 +1,136 @@
+"""A thin runtime: device choice, mixed precision, and data-parallel gradient averaging.
+
+Under ``torchrun`` (``WORLD_SIZE`` > 1) every process holds a full replica; gradients of each
+phase are averaged with one all-reduce over a flattened buffer, as stylegan2-ada does, which works
+with any number of networks and phases and with parameters frozen per phase (where wrapping each
+network in ``DistributedDataParallel`` would need unused-parameter detection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from ganzoo.errors import GanzooError
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+class RuntimeConfigError(GanzooError):
+    pass
+
+
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """``auto`` | ``cpu`` | ``cuda`` | ``cuda:N`` -> a usable device, or a one-line error."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise RuntimeConfigError(f"--device {name!r} is not a device; valid: auto, cpu, cuda, cuda:N") from None
+    if device.type not in ("cpu", "cuda"):
+        raise RuntimeConfigError(f"--device {name!r} is not supported; valid: auto, cpu, cuda, cuda:N")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeConfigError(f"--device {name}: CUDA is not available on this machine; use --device cpu")
+        index = device.index if device.index is not None else local_rank
+        if index >= torch.cuda.device_count():
+            raise RuntimeConfigError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) here")
+        device = torch.device("cuda", index)
+        torch.cuda.set_device(device)
+    return device
+
+
+@dataclass
+class Runtime:
+    device: torch.device
+    precision: str
+    rank: int = 0
+    world: int = 1
+
+    @classmethod
+    def create(cls, device: str = "auto", precision: str = "auto") -> "Runtime":
+        if precision not in PRECISIONS:
+            raise RuntimeConfigError(f"--precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        rank, local_rank = 0, int(os.environ.get("LOCAL_RANK", "0"))
+        resolved = resolve_device(device, local_rank)
+        if world > 1:
+            if not dist.is_initialized():
+                dist.init_process_group(backend="nccl" if resolved.type == "cuda" else "gloo")
+            rank = dist.get_rank()
+        if precision == "auto":
+            precision = "bf16" if resolved.type == "cuda" else "fp32"
+        if resolved.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+            torch.backends.cudnn.benchmark = True
+        return cls(resolved, precision, rank, world)
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "bf16":
+            return torch.autocast(self.device.type, dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def average_gradients(self, params: Iterable[nn.Parameter]) -> None:
+        """Average the gradients of ``params`` over all processes (one collective)."""
+        if self.world == 1:
+            return
+        grads = [p.grad for p in params if p.grad is not None]
+        if not grads:
+            return
+        flat = torch.cat([g.flatten() for g in grads])
+        dist.all_reduce(flat)
+        flat /= self.world
+        offset = 0
+        for grad in grads:
+            grad.copy_(flat[offset:offset + grad.numel()].view_as(grad))
+            offset += grad.numel()
+
+    def broadcast(self, modules: Iterable[nn.Module]) -> None:
+        """Make every process hold rank 0's parameters and buffers (BatchNorm statistics)."""
+        if self.world == 1:
+            return
+        for module in modules:
+            for tensor in list(module.parameters()) + list(module.buffers()):
+                dist.broadcast(tensor.data, src=0)
+
+    def all_equal(self, value: torch.Tensor) -> bool:
+        """Whether ``value`` is identical on every process (used by tests and sanity checks)."""
+        if self.world == 1:
+            return True
+        gathered = [torch.empty_like(value) for _ in range(self.world)]
+        dist.all_gather(gathered, value)
+        return all(torch.equal(gathered[0], g) for g in gathered[1:])
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.world > 1 and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+@contextlib.contextmanager
+def evaluating(modules: Iterable[nn.Module]) -> Iterator[None]:
+    """Put modules in eval mode for the block, restoring each one's previous mode."""
+    modules = list(modules)
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)

@@ -1,0 +1,177 @@
+"""DCGAN (Radford et al. 2015), with class and text conditions.
+
+Generator: the noise (joined with the encoded condition) is projected to a 4x4 map, then each block
+doubles the resolution with a stride-2 transposed convolution + BatchNorm + ReLU; the last one
+outputs the image through tanh. Discriminator: the mirror image, strided convolutions with
+LeakyReLU(0.2), BatchNorm everywhere except on the first layer, down to a 4x4 map scored by a 4x4
+convolution. Resolution 32, 64 or 128 only changes the number of blocks. Weights start from
+N(0, 0.02) as in the paper.
+
+The building blocks are public: the spectrally normalised discriminators of the lsgan-sn plugin
+are these networks without BatchNorm and with spectral normalisation applied.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator, Ports
+from ganzoo.registry import component
+from ganzoo_dcgan.heads import NETWORK_CONDITIONS, ConditionEncoder, ProjectionHead, checked_condition
+
+RESOLUTIONS = (32, 64, 128)
+CHANNELS = (1, 3)
+EmbeddingHead = Literal["concat", "projection"]
+
+
+def resolution_blocks(resolution: int, channels: int, network: str) -> int:
+    """Stride-2 blocks between 4x4 and ``resolution`` (3, 4 or 5); refuses other geometries."""
+    if resolution not in RESOLUTIONS:
+        raise ValueError(f"{network} works at resolution {', '.join(map(str, RESOLUTIONS))}, not {resolution}")
+    if channels not in CHANNELS:
+        raise ValueError(f"{network} works with {' or '.join(map(str, CHANNELS))} channels, not {channels}")
+    return int(math.log2(resolution)) - 2
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """The paper's initialisation: weights from N(0, 0.02), BatchNorm scales from N(1, 0.02), zero biases."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+        elif isinstance(layer, nn.BatchNorm2d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+        else:
+            continue
+        if getattr(layer, "bias", None) is not None:
+            nn.init.zeros_(layer.bias)
+
+
+def down_block(in_channels: int, out_channels: int, batch_norm: bool) -> list[nn.Module]:
+    """Stride-2 4x4 convolution (+ BatchNorm) + LeakyReLU(0.2): halves the resolution."""
+    layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, 4, 2, 1, bias=not batch_norm)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    return [*layers, nn.LeakyReLU(0.2, inplace=True)]
+
+
+def up_block(in_channels: int, out_channels: int) -> list[nn.Module]:
+    """Stride-2 4x4 transposed convolution + BatchNorm + ReLU: doubles the resolution."""
+    return [nn.ConvTranspose2d(in_channels, out_channels, 4, 2, 1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
+
+
+class DCGANGenerator(Generator):
+    """``[z, encoded condition] -> 4x4 -> ... -> tanh image`` (class labels: a learned embedding;
+    text embeddings: compressed by Linear + LeakyReLU, as in Reed et al. 2016)."""
+
+    def __init__(self, resolution: int, channels: int, condition: Condition, latent_dim: int, width: int, condition_features: int) -> None:
+        super().__init__()
+        blocks = resolution_blocks(resolution, channels, "generator 'dcgan'")
+        self.resolution, self.channels, self.latent_dim, self.condition = resolution, channels, latent_dim, condition
+        self.encode_condition = ConditionEncoder(condition, condition_features) if condition.kind != "none" else None
+        inputs = latent_dim + (condition_features if self.encode_condition is not None else 0)
+        features = width * 2 ** (blocks - 1)
+        layers: list[nn.Module] = [nn.ConvTranspose2d(inputs, features, 4, 1, 0, bias=False), nn.BatchNorm2d(features), nn.ReLU(inplace=True)]
+        for _ in range(blocks - 1):
+            layers += up_block(features, features // 2)
+            features //= 2
+        layers += [nn.ConvTranspose2d(features, channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        dcgan_init(self)
+
+    def forward(self, z: Tensor | None, condition: Tensor | None = None) -> Tensor:
+        if z is None:
+            raise ValueError("generator 'dcgan' needs noise z")
+        if self.encode_condition is not None:
+            z = torch.cat([z, self.encode_condition(condition)], dim=1)
+        return self.net(z[:, :, None, None])
+
+
+class DCGANDiscriminator(Discriminator):
+    """Strided convolutions down to 4x4, then a 4x4 convolution to one logit per image.
+
+    Conditions: class labels (and embeddings with ``embedding_head="projection"``) add the
+    projection term on the sum-pooled 4x4 features; with ``embedding_head="concat"`` (Reed et al.
+    2016) the compressed embedding is replicated over the 4x4 map and joined by a 1x1 convolution.
+    """
+
+    def __init__(
+        self,
+        resolution: int,
+        channels: int,
+        condition: Condition,
+        width: int,
+        batch_norm: bool,
+        embedding_head: EmbeddingHead,
+        text_features: int,
+        network: str = "discriminator 'dcgan'",
+    ) -> None:
+        super().__init__()
+        if embedding_head not in ("concat", "projection"):
+            raise ValueError(f"{network}: embedding_head must be 'concat' or 'projection', not {embedding_head!r}")
+        blocks = resolution_blocks(resolution, channels, network)
+        self.resolution, self.channels, self.condition = resolution, channels, condition
+        layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True)]
+        features = width
+        for _ in range(blocks - 1):
+            layers += down_block(features, features * 2, batch_norm)
+            features *= 2
+        self.features = nn.Sequential(*layers)
+        joins_text = condition.kind == "embedding" and embedding_head == "concat"
+        self.compress_text = ConditionEncoder(condition, text_features) if joins_text else None
+        self.join_text = nn.Sequential(*_join_layers(features + text_features, features, batch_norm)) if joins_text else None
+        self.projection = ProjectionHead(NO_CONDITION if joins_text else condition, features)
+        self.logit = nn.Conv2d(features, 1, 4, 1, 0)
+        dcgan_init(self)
+
+    def forward(self, image: Tensor, condition: Tensor | None = None) -> Tensor:
+        if image.shape[-2:] != (self.resolution, self.resolution):
+            raise ValueError(f"discriminator built for {self.resolution}px images got {tuple(image.shape[-2:])}")
+        h = self.features(image)
+        projected = self.projection(h.sum(dim=(2, 3)), condition)
+        if self.compress_text is not None and self.join_text is not None:
+            text = self.compress_text(condition)[:, :, None, None].expand(-1, -1, *h.shape[2:])
+            h = self.join_text(torch.cat([h, text], dim=1))
+        return self.logit(h).flatten() + projected
+
+
+def _join_layers(in_channels: int, out_channels: int, batch_norm: bool) -> list[nn.Module]:
+    """1x1 convolution (+ BatchNorm) + LeakyReLU merging image features with the replicated text."""
+    layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, 1, bias=not batch_norm)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_channels))
+    return [*layers, nn.LeakyReLU(0.2, inplace=True)]
+
+
+PORTS = Ports(resolutions=RESOLUTIONS, channels=CHANNELS, conditions=NETWORK_CONDITIONS)
+
+
+@component("generator", "dcgan", ports=PORTS)
+def dcgan_generator(
+    resolution: int = 64,
+    channels: int = 3,
+    condition: Condition | str | None = None,
+    latent_dim: int = 100,
+    width: int = 64,
+    condition_features: int = 128,
+) -> Generator:
+    """DCGAN generator (Radford et al. 2015); a condition is encoded and joined to the noise."""
+    return DCGANGenerator(resolution, channels, checked_condition(condition, "generator 'dcgan'"), latent_dim, width, condition_features)
+
+
+@component("discriminator", "dcgan", ports=PORTS)
+def dcgan_discriminator(
+    resolution: int = 64,
+    channels: int = 3,
+    condition: Condition | str | None = None,
+    width: int = 64,
+    embedding_head: EmbeddingHead = "concat",
+    text_features: int = 128,
+) -> Discriminator:
+    """DCGAN discriminator (Radford et al. 2015); projection head for labels, Reed et al.'s 4x4 text join."""
+    return DCGANDiscriminator(
+        resolution, channels, checked_condition(condition, "discriminator 'dcgan'"), width, True, embedding_head, text_features
+    )

@@ -1,0 +1,50 @@
+"""The original GAN objective (Goodfellow et al. 2014) on raw discriminator logits.
+
+The discriminator maximises ``log D(x) + log(1 - D(G(z)))`` with ``D = sigmoid(logits)``; written
+with softplus, ``-log sigmoid(x) = softplus(-x)`` and ``-log(1 - sigmoid(x)) = softplus(x)``, which
+is exact and stable for large logits.
+"""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from ganzoo.interfaces import Loss
+from ganzoo.registry import component
+
+
+class MinimaxBCE(Loss):
+    """The two-player minimax game: the generator minimises ``log(1 - D(G(z)))``.
+
+    Its gradient vanishes while the discriminator confidently rejects the samples (early
+    training), which is why the paper itself recommends the non-saturating form.
+    """
+
+    def real(self, logits: Tensor) -> Tensor:
+        return F.softplus(-logits).mean()
+
+    def fake(self, logits: Tensor) -> Tensor:
+        return F.softplus(logits).mean()
+
+    def generator(self, logits: Tensor) -> Tensor:
+        return -F.softplus(logits).mean()
+
+
+class NonSaturatingBCE(MinimaxBCE):
+    """Same discriminator; the generator maximises ``log D(G(z))`` instead (strong early gradients)."""
+
+    def generator(self, logits: Tensor) -> Tensor:
+        return F.softplus(-logits).mean()
+
+
+@component("loss", "bce")
+def bce() -> Loss:
+    """Minimax binary cross-entropy (Goodfellow et al. 2014): G minimises log(1 - D(G(z)))."""
+    return MinimaxBCE()
+
+
+@component("loss", "nonsaturating")
+def nonsaturating() -> Loss:
+    """Binary cross-entropy with the non-saturating generator term: G maximises log D(G(z))."""
+    return NonSaturatingBCE()

@@ -1,0 +1,124 @@
+"""The pix2pix U-Net generator (Isola et al. 2017, appendix 6.1.1).
+
+An encoder of stride-2 4x4 convolutions down to a 1x1 bottleneck, a mirrored decoder, and a skip
+connection from every encoder level to the decoder level of the same size, so low-level structure
+(edges, layout) passes straight through. The first three decoder layers carry dropout 0.5 that
+stays on at test time: the generator's only noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.interfaces import Condition, Generator, Ports
+from ganzoo.registry import component
+from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, init_weights, norm_layer
+
+#: decoder layers (counted from the bottleneck) that get dropout, as in the paper.
+DROPOUT_LAYERS = 3
+#: the resolutions the generic U-Net supports: powers of two, each halving down to 1x1.
+POWER_OF_TWO_RESOLUTIONS = tuple(2**k for k in range(3, 11))
+
+
+class UNetGenerator(Generator):
+    """U-Net translating a ``condition`` image to an image; its depth reaches a 1x1 bottleneck."""
+
+    def __init__(
+        self,
+        resolution: int,
+        channels: int = 3,
+        condition: Condition | None = None,
+        base_channels: int = 64,
+        norm: Norm = "batch",
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        check_norm(norm)
+        if resolution not in POWER_OF_TWO_RESOLUTIONS:
+            raise ValueError(f"a U-Net needs a power-of-two resolution from 8 to 1024, got {resolution}")
+        condition = Condition.parse(condition)
+        if condition.kind != "image" or condition.dim <= 0:
+            raise ValueError(f"a U-Net translates an image: it needs an image condition, got {condition}")
+        self.resolution, self.channels = resolution, channels
+        depth = int(math.log2(resolution))
+        widths = [base_channels * min(2**level, 8) for level in range(depth)]
+
+        self.downs = nn.ModuleList()
+        for level, width in enumerate(widths):
+            if level == 0:
+                self.downs.append(nn.Conv2d(condition.dim, width, 4, 2, 1))
+                continue
+            innermost = level == depth - 1  # a 1x1 map: normalising it would erase it
+            self.downs.append(
+                nn.Sequential(
+                    nn.LeakyReLU(0.2),
+                    nn.Conv2d(widths[level - 1], width, 4, 2, 1, bias=innermost or norm != "batch"),
+                    nn.Identity() if innermost else norm_layer(norm, width, batch_statistics=True),
+                )
+            )
+
+        self.ups = nn.ModuleList()
+        for step, level in enumerate(reversed(range(depth))):
+            in_width = widths[level] * (1 if level == depth - 1 else 2)
+            if level == 0:
+                self.ups.append(nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(in_width, channels, 4, 2, 1), nn.Tanh()))
+                continue
+            out_width = widths[level - 1]
+            layers: list[nn.Module] = [
+                nn.ReLU(),
+                nn.ConvTranspose2d(in_width, out_width, 4, 2, 1, bias=norm != "batch"),
+                norm_layer(norm, out_width, batch_statistics=True),
+            ]
+            if step < DROPOUT_LAYERS and dropout > 0:
+                layers.append(NoiseDropout(dropout))
+            self.ups.append(nn.Sequential(*layers))
+        init_weights(self)
+
+    def forward(self, z: Tensor | None, condition: Tensor | None = None) -> Tensor:
+        if condition is None:
+            raise ValueError("a U-Net generator needs its input image as the condition")
+        skips = []
+        h = condition
+        for down in self.downs:
+            h = down(h)
+            skips.append(h)
+        skips.pop()  # the bottleneck feeds the decoder directly
+        for up in self.ups[:-1]:
+            h = torch.cat([up(h), skips.pop()], dim=1)
+        return self.ups[-1](h)
+
+
+def _ports(resolutions: tuple[int, ...]) -> Ports:
+    return Ports(resolutions=resolutions, conditions=("image",), input="image")
+
+
+@component("generator", "unet", ports=_ports(POWER_OF_TWO_RESOLUTIONS))
+def unet(
+    resolution: int,
+    channels: int = 3,
+    condition: Condition | None = None,
+    base_channels: int = 64,
+    norm: Norm = "batch",
+    dropout: float = 0.5,
+) -> UNetGenerator:
+    """U-Net generator whose depth follows the resolution (log2 of it, down to 1x1)."""
+    return UNetGenerator(resolution, channels, condition, base_channels, norm, dropout)
+
+
+@component("generator", "unet-256", ports=_ports((256,)))
+def unet_256(
+    channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch", dropout: float = 0.5
+) -> UNetGenerator:
+    """The paper's U-Net for 256x256 images (8 levels)."""
+    return UNetGenerator(256, channels, condition, base_channels, norm, dropout)
+
+
+@component("generator", "unet-128", ports=_ports((128,)))
+def unet_128(
+    channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch", dropout: float = 0.5
+) -> UNetGenerator:
+    """U-Net for 128x128 images (7 levels)."""
+    return UNetGenerator(128, channels, condition, base_channels, norm, dropout)

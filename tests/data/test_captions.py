@@ -1,0 +1,133 @@
+"""Captioned loaders: the Reed/StackGAN layout, JSON-lines manifests and flowers102 (captions from
+class names), with caption rotation and validation."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from ganzoo.data.base import DataError
+from ganzoo.data.captions import FLOWER_TEMPLATES, captions_jsonl, captions_reed, flowers102
+from ganzoo.interfaces import Condition
+from ganzoo.plugins import registry
+
+FLOWERS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "flowers102"
+
+
+def write_image(path: Path, colour: tuple[int, int, int] = (255, 0, 0), size: int = 16) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (size, size), colour).save(path)
+
+
+def write_reed(root: Path, captions: dict[str, list[str]]) -> None:
+    """``images/001.cls/<stem>.png`` with ``text_c10/001.cls/<stem>.txt`` per entry."""
+    for stem, lines in captions.items():
+        write_image(root / "images" / "001.cls" / f"{stem}.png")
+        (root / "text_c10" / "001.cls").mkdir(parents=True, exist_ok=True)
+        (root / "text_c10" / "001.cls" / f"{stem}.txt").write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("name", ["captions-reed", "captions-jsonl", "flowers102"])
+def test_captioned_datasets_are_registered_for_text(name: str) -> None:
+    item = registry().get("dataset", name)
+    assert "text" in item.ports.conditions and "images" in item.ports.features
+
+
+def test_reed_layout_pairs_images_with_their_caption_files(tmp_path: Path) -> None:
+    write_reed(tmp_path, {"a": ["a red bird", "a bird with red wings", "red"], "b": ["a blue bird"]})
+    data = captions_reed(root=str(tmp_path), resolution=8)
+    assert len(data) == 2 and data.condition == Condition("text") and data.layout == "images"
+    assert data[0]["image"].shape == (3, 8, 8) and data[0]["image"].dtype == torch.uint8
+    assert data.captions == [["a red bird", "a bird with red wings", "red"], ["a blue bird"]]
+    # one caption per sample, chosen from the index and the epoch: every caption is seen in turn
+    drawn = [data.batch(torch.tensor([0]), torch.tensor([epoch]))["caption"][0] for epoch in range(3)]
+    assert sorted(drawn) == sorted(data.captions[0])
+    assert data.batch(torch.tensor([0, 0]), torch.tensor([1, 1]))["caption"] == [drawn[1]] * 2
+
+
+def test_reed_layout_reports_images_without_captions(tmp_path: Path) -> None:
+    write_reed(tmp_path, {"a": ["a red bird"]})
+    write_image(tmp_path / "images" / "001.cls" / "lonely.png")
+    with pytest.raises(DataError, match=r"1 images have no caption file .*lonely\.png.*--skip-bad"):
+        captions_reed(root=str(tmp_path), resolution=8)
+    assert len(captions_reed(root=str(tmp_path), resolution=8, skip_bad=True)) == 1
+    with pytest.raises(DataError, match=r"no folder .*captions \(parameter text='captions'\)"):
+        captions_reed(root=str(tmp_path), text="captions", resolution=8)
+
+
+def test_reed_split_lists_select_images(tmp_path: Path) -> None:
+    write_reed(tmp_path, {"a": ["one"], "b": ["two"], "c": ["three"]})
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "filenames.txt").write_text("001.cls/a\n001.cls/c\n")
+    assert [c[0] for c in captions_reed(root=str(tmp_path), split="train", resolution=8).captions] == ["one", "three"]
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "filenames.pickle").write_bytes(pickle.dumps(["001.cls/b"], protocol=2))
+    assert captions_reed(root=str(tmp_path), split="test", resolution=8).captions == [["two"]]
+    with pytest.raises(DataError, match="split 'valid' needs"):
+        captions_reed(root=str(tmp_path), split="valid", resolution=8)
+
+
+def test_jsonl_manifest_merges_captions_per_image(tmp_path: Path) -> None:
+    write_image(tmp_path / "img" / "x.png")
+    write_image(tmp_path / "img" / "y.png", (0, 0, 255))
+    lines = [
+        {"image": "img/x.png", "caption": "a red square"},
+        {"image": "img/y.png", "caption": ["a blue square", "blue"]},
+        {"image": "img/x.png", "caption": "red"},
+    ]
+    manifest = tmp_path / "data.jsonl"
+    manifest.write_text("\n".join(json.dumps(line) for line in lines) + "\n\n")
+    data = captions_jsonl(manifest=str(manifest), resolution=8)
+    assert data.captions == [["a red square", "red"], ["a blue square", "blue"]]
+    assert int(data[1]["image"][2, 0, 0]) == 255  # y.png is blue
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("{not json", r"data\.jsonl:2: not valid JSON"), ('{"image": "img/x.png"}', r"data\.jsonl:2: expected"),
+     ('{"image": "img/x.png", "caption": ""}', r"data\.jsonl:2: expected")],
+)
+def test_jsonl_bad_lines_are_named(tmp_path: Path, line: str, message: str) -> None:
+    write_image(tmp_path / "img" / "x.png")
+    manifest = tmp_path / "data.jsonl"
+    manifest.write_text('{"image": "img/x.png", "caption": "ok"}\n' + line + "\n")
+    with pytest.raises(DataError, match=message):
+        captions_jsonl(manifest=str(manifest), resolution=8)
+
+
+def test_jsonl_missing_images_fail_or_are_skipped(tmp_path: Path) -> None:
+    write_image(tmp_path / "x.png")
+    manifest = tmp_path / "data.jsonl"
+    manifest.write_text('{"image": "x.png", "caption": "ok"}\n{"image": "gone.png", "caption": "lost"}\n')
+    with pytest.raises(DataError, match=r"1 listed images do not exist \(e\.g\. .*gone\.png\)"):
+        captions_jsonl(manifest=str(manifest), resolution=8)
+    assert len(captions_jsonl(manifest=str(manifest), resolution=8, skip_bad=True)) == 1
+
+
+def test_captioned_data_refuses_class_condition(tmp_path: Path) -> None:
+    write_reed(tmp_path, {"a": ["one"]})
+    with pytest.raises(DataError, match="provides the conditions none, text, not 'class'"):
+        captions_reed(root=str(tmp_path), resolution=8, condition="class")
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not FLOWERS.is_dir(), reason=f"Oxford-102 flowers not found at {FLOWERS}")
+def test_flowers102_captions_come_from_class_names() -> None:
+    names = json.loads((FLOWERS / "cat_to_name.json").read_text())
+    data = flowers102(root=str(FLOWERS), split="valid", resolution=32)
+    assert data.condition == Condition("text") and data[0]["image"].shape == (3, 32, 32)
+    first_class = data.class_names[int(data.labels[0])]
+    assert first_class == names["1"]
+    assert data.captions[0] == [t.format(first_class) for t in FLOWER_TEMPLATES]
+    labelled = flowers102(root=str(FLOWERS), split="valid", resolution=16, condition="class")
+    assert labelled.condition == Condition("class", 102)
+
+
+def test_flowers102_explains_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"no folder .*train \(root"):
+        flowers102(root=str(tmp_path))
