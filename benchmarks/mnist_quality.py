@@ -128,7 +128,8 @@ def judge(trainer: Trainer, classifier: nn.Module, samples: int, seed: int) -> d
     confidence, predicted = probabilities.max(1)
     confident = confidence >= CONFIDENT
     histogram = torch.bincount(predicted, minlength=10).float() / samples
-    entropy = -(histogram[histogram > 0] * histogram[histogram > 0].log()).sum().item() / math.log(10)
+    seen = histogram[histogram > 0]
+    entropy = max(0.0, -(seen * seen.log()).sum().item() / math.log(10))
     return {
         "mean_confidence": round(confidence.mean().item(), 4),
         "confident_share": round(confident.float().mean().item(), 4),

@@ -39,6 +39,7 @@ from ganzoo.images import save_grid
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import evaluating
+from ganzoo.train.task import Task
 
 PALETTE = torch.tensor(list(COLOURS.values()), dtype=torch.float32)
 NAMES = list(COLOURS)
@@ -63,25 +64,25 @@ def read_colours(images: Tensor) -> tuple[Tensor, Tensor]:
 
 
 @torch.no_grad()
-def generate(trainer: Trainer, captions: list[str], seed: int) -> dict[str, Tensor]:
-    nets = trainer.render_nets()
+def generate(nets: dict[str, nn.Module], task: Task, captions: list[str], seed: int) -> dict[str, Tensor]:
+    """Images of every stage for ``captions`` (``stage1``, and ``stage2`` for a Stage-II generator)."""
     generator = nets["generator"]
     z = torch.randn(len(captions), generator.latent_dim, generator=torch.Generator().manual_seed(seed))
     with evaluating(nets.values()):
-        condition = trainer.task.condition(nets, captions)
+        condition = task.condition(nets, captions)
         if hasattr(generator, "stages"):
             return generator.stages(z, condition)
         return {"stage1": generator(z, condition)}
 
 
-def score(trainer: Trainer, per_caption: int) -> dict[str, dict[str, float]]:
+def score(nets: dict[str, nn.Module], task: Task, per_caption: int) -> dict[str, dict[str, float]]:
     """Caption-following accuracy of every stage's images, and the mismatched-caption control."""
     captions = [c for c, _, _ in CAPTIONS for _ in range(per_caption)]
     want_fg = torch.tensor([fg for _, fg, _ in CAPTIONS for _ in range(per_caption)])
     want_bg = torch.tensor([bg for _, _, bg in CAPTIONS for _ in range(per_caption)])
     other = torch.roll(torch.arange(len(captions)), per_caption * 7)  # another caption's colours
     figures = {}
-    for stage, images in generate(trainer, captions, seed=1).items():
+    for stage, images in generate(nets, task, captions, seed=1).items():
         fg, bg = read_colours(images)
         figures[stage] = {
             "foreground": float((fg == want_fg).float().mean()),
@@ -93,13 +94,14 @@ def score(trainer: Trainer, per_caption: int) -> dict[str, dict[str, float]]:
 
 
 def train(trainer: Trainer, eval_every: int, per_caption: int) -> list[dict[str, Any]]:
-    rows = [{"step": 0, "seconds": 0.0, **score(trainer, per_caption)}]
+    rows = [{"step": 0, "seconds": 0.0, **score(trainer.render_nets(), trainer.task, per_caption)}]
     start = time.perf_counter()
     trainer._train_mode()
     while trainer.step < trainer.steps:
         trainer.train_step()
         if trainer.step % eval_every == 0 or trainer.step == trainer.steps:
-            rows.append({"step": trainer.step, "seconds": round(time.perf_counter() - start, 1), **score(trainer, per_caption)})
+            figures = score(trainer.render_nets(), trainer.task, per_caption)
+            rows.append({"step": trainer.step, "seconds": round(time.perf_counter() - start, 1), **figures})
             trainer._train_mode()
     trainer.save_checkpoint()
     return rows
@@ -148,7 +150,7 @@ def main() -> None:
     (args.out / "figures.json").write_text(json.dumps(results, indent=1))
     shown = [c for c, _, _ in CAPTIONS[:: len(SHAPES) * 3]][:8]  # a few colour pairs, one shape each
     columns = 8
-    images = generate(final, [c for c in shown for _ in range(columns)], seed=2)
+    images = generate(final.render_nets(), final.task, [c for c in shown for _ in range(columns)], seed=2)
     save_grid(images, args.out / "samples.png", columns)
     (args.out / "captions.txt").write_text("\n".join(shown) + "\n")
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 from ganzoo.hookspecs import hookimpl  # noqa: E402
 from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Ports  # noqa: E402
 from ganzoo.registry import Component, collect, component  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    """``ganzoo.load`` imported on first use, so ``import ganzoo`` (every plugin does) stays light."""
+    if name == "load":
+        from ganzoo.loading import load
+
+        return load
+    raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
+
 
 __all__ = [
     "Component",
@@ -20,4 +32,5 @@ __all__ = [
     "collect",
     "component",
     "hookimpl",
+    "load",
 ]

@@ -7,7 +7,7 @@ so runs and exports can be rebuilt anywhere without pickled code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 import torch
 from torch import nn
@@ -69,8 +69,13 @@ class Model:
         return self
 
 
-def build_model(config: TrainConfig, registry: Registry, source: Condition, mix: Mix | None = None) -> Model:
-    """Networks, conditioner, loss and task, for data with raw condition ``source``."""
+def build_model(config: TrainConfig, registry: Registry, source: Condition, mix: Mix | None = None,
+                roles: Collection[str] | None = None) -> Model:
+    """Networks, conditioner, loss and task, for data with raw condition ``source``.
+
+    ``roles`` builds only those networks (a generator-only export needs no discriminators); the
+    conditioner, when the config has one, is always built.
+    """
     mix = mix or check_mix(config, registry)
     nets: dict[str, nn.Module] = {}
     fed = source
@@ -79,7 +84,8 @@ def build_model(config: TrainConfig, registry: Registry, source: Condition, mix:
         fed = nets["conditioner"].output
     context = {"resolution": config.resolution, "channels": config.channels, "condition": fed}
     for role, resolved in mix.nets.items():
-        nets[role] = create(resolved, context)
+        if roles is None or role in roles:
+            nets[role] = create(resolved, context)
     loss = create(mix.loss, {})
     task = create(mix.task, {"loss": loss, "source": source})
     return Model(config=config, task=task, nets=nets, source=source)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 import torch
 from torch import Tensor
@@ -83,21 +83,35 @@ class LoadedModel:
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
 
 
-def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu") -> LoadedModel:
-    """Rebuild the model described by ``meta`` and load ``weights`` (role -> state dict)."""
+def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
+               roles: Collection[str] | None = None) -> LoadedModel:
+    """Rebuild the model described by ``meta`` and load ``weights`` (role -> state dict).
+
+    ``roles`` rebuilds only those networks (plus the conditioner), e.g. a generator-only export.
+    """
     from ganzoo.train.loop import config_from_meta
 
     config = config_from_meta(meta)
     target = resolve_device(str(device))
-    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]))
+    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]), roles=roles)
+    unknown = sorted(set(weights) - set(model.nets))
+    if unknown:
+        raise GanzooError(f"saved weights hold network {unknown[0]!r}, which this model does not have (it has {', '.join(model.nets)})")
     for role, net in model.nets.items():
         if role not in weights:
             raise GanzooError(f"saved weights lack network {role!r} (have {', '.join(weights)})")
         try:
             net.load_state_dict(weights[role])
         except RuntimeError as error:
-            raise GanzooError(f"saved weights for {role!r} do not fit its network ({str(error).splitlines()[0][:200]})") from None
+            raise GanzooError(f"saved weights for {role!r} do not fit its network ({mismatch(error)})") from None
     return LoadedModel(model.to(target), meta, target)
+
+
+def mismatch(error: RuntimeError) -> str:
+    """The first specific line of a ``load_state_dict`` error (its first line only names the class)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    detail = lines[1] if len(lines) > 1 and lines[0].startswith("Error(s) in loading state_dict") else lines[0] if lines else ""
+    return detail[:200]
 
 
 def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

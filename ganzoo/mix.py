@@ -77,11 +77,16 @@ def check_mix(config: TrainConfig, registry: Registry) -> Mix:
     raw = task_class.condition_kind
     data_label = f"dataset {dataset.name!r}"
 
-    if raw not in dataset.ports.conditions:
-        raise MixError(f"{task_label} needs {raw} conditions but {data_label} provides {_kinds(dataset.ports.conditions)}")
     if task_class.layout not in dataset.ports.features:
         layouts = sorted(dataset.ports.features & {"images", "paired", "unpaired"})
         raise MixError(f"{task_label} reads {task_class.layout} data but {data_label} is {_kinds(tuple(layouts))}")
+    if raw not in dataset.ports.conditions:
+        raise MixError(f"{task_label} needs {raw} conditions but {data_label} provides {_kinds(dataset.ports.conditions)}")
+
+    if dataset.ports.channels and config.channels not in dataset.ports.channels:
+        raise MixError(f"{data_label} provides {_kinds(dataset.ports.channels)} channels, not {config.channels} (--channels)")
+    if dataset.ports.resolutions and config.resolution not in dataset.ports.resolutions:
+        raise MixError(f"{data_label} provides {_kinds(dataset.ports.resolutions)} px, not {config.resolution} (--resolution)")
 
     fed, feeder = raw, f"{data_label} via {task_label}"
     conditioner = None

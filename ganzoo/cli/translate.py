@@ -46,11 +46,13 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
               help="INPUT holds aligned A|B files (as in pix2pix datasets): translate the half the direction takes.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
               help="Images per forward pass; 1 matches pix2pix, whose BatchNorm uses the statistics of each batch.")
+@click.option("--heatmap", is_flag=True,
+              help="Also save each output's attention heat-map as NAME-heatmap (models with attention: UGATIT).")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 def translate_command(model: Path, input_path: Path, output: Path | None, direction: str | None, aligned: bool,
-                      batch_size: int, skip_bad: bool, seed: int, device: str) -> None:
+                      batch_size: int, heatmap: bool, skip_bad: bool, seed: int, device: str) -> None:
     """Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint or export).
 
     Images are resized and centre-cropped to the model's resolution, as in training; outputs keep
@@ -60,7 +62,7 @@ def translate_command(model: Path, input_path: Path, output: Path | None, direct
     Examples:
       ganzoo translate runs/pix2pix-facades-000 labels.png -o photo.png
       ganzoo translate runs/pix2pix-facades-000 ../datasets/facades/test --aligned -o facades-out
-      ganzoo translate runs/ugatit-000 photos/ --direction BtoA -o drawings
+      ganzoo translate runs/ugatit-000 photos/ --direction BtoA -o drawings --heatmap
     """
     report_broken_plugins()
     paths = list_images(input_path) if input_path.is_dir() else [input_path]
@@ -81,9 +83,14 @@ def translate_command(model: Path, input_path: Path, output: Path | None, direct
     torch.manual_seed(seed)
     for start in range(0, len(images), batch_size):
         batch = as_float_image(torch.stack(images[start:start + batch_size]))  # type: ignore[arg-type]
-        outputs = loaded.translate(batch, **options)["output"]
-        for index, image in zip(kept[start:start + batch_size], outputs):
-            save_image(image, output_path(paths[index], input_path, output))
+        results = loaded.translate(batch, **options)
+        if heatmap and "heatmap" not in results:
+            raise GanzooError("--heatmap: this model has no attention heat-map (UGATIT models have one)")
+        for offset, index in enumerate(kept[start:start + batch_size]):
+            path = output_path(paths[index], input_path, output)
+            save_image(results["output"][offset], path)
+            if heatmap:
+                save_image(results["heatmap"][offset], path.with_name(f"{path.stem}-heatmap{path.suffix}"))
     destination = target if input_path.is_file() else target.parent
     console.print(f"translated {len(images)} image{'s' if len(images) != 1 else ''} -> {destination}")
 

@@ -10,7 +10,8 @@ from ganzoo.conditioning.augmentation import ConditioningAugmentation, kl_diverg
 from ganzoo.conditioning.clip import ClipTextEncoder, clip_text_encoder, load_clip_model
 from ganzoo.conditioning.embeddings import PrecomputedEmbeddings, convert_stackgan_pickles, precomputed_embeddings, read_embeddings, write_embeddings
 from ganzoo.conditioning.labels import ClassEmbedding
-from ganzoo.conditioning.text import CaptionTokenizer, LearnedTextEncoder, require_text
+from ganzoo.conditioning.base import ConditionerError, require_text
+from ganzoo.conditioning.text import CaptionTokenizer, LearnedTextEncoder
 from ganzoo.interfaces import Condition, Ports
 from ganzoo.registry import component
 
@@ -21,7 +22,7 @@ TEXT_TO_EMBEDDING = Ports(conditions=("text",), produces="embedding")
 def class_conditioner(source: Condition, dim: int = 128) -> ClassEmbedding:
     """A learned embedding per class label."""
     if source.kind != "class":
-        raise ValueError(f"conditioner 'class' embeds labels, but the dataset provides condition {source}")
+        raise ConditionerError(f"conditioner 'class' embeds labels, but the dataset provides condition {source}")
     return ClassEmbedding(source.dim, dim)
 
 
@@ -39,6 +40,7 @@ __all__ = [
     "CaptionTokenizer",
     "ClassEmbedding",
     "ClipTextEncoder",
+    "ConditionerError",
     "ConditioningAugmentation",
     "LearnedTextEncoder",
     "PrecomputedEmbeddings",

@@ -16,7 +16,8 @@ from types import ModuleType
 import torch
 from torch import Tensor, nn
 
-from ganzoo.conditioning.text import CaptionTokenizer, import_clip, require_text
+from ganzoo.conditioning.base import ConditionerError, require_text
+from ganzoo.conditioning.text import CaptionTokenizer, import_clip
 from ganzoo.interfaces import Condition, Conditioner
 
 DEFAULT_CACHE = Path("~/.cache/clip")
@@ -57,18 +58,18 @@ def load_clip_model(model: str = "ViT-B/32", weights: str | None = None, cache_d
     clip = import_clip()
     known = clip.available_models()
     if model not in known:
-        raise ValueError(f"unknown CLIP model {model!r} (conditioner parameter 'model'); valid: {', '.join(known)}")
+        raise ConditionerError(f"unknown CLIP model {model!r} (conditioner parameter 'model'); valid: {', '.join(known)}")
     if weights is not None:
         path = Path(weights).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"CLIP weights file {path} (conditioner parameter 'weights') does not exist")
+            raise ConditionerError(f"CLIP weights file {path} (conditioner parameter 'weights') does not exist")
     else:
         cache = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE.expanduser()
         path = cache / os.path.basename(clip.clip._MODELS[model])
         if not path.is_file() and not download:
-            raise FileNotFoundError(
-                f"CLIP {model} weights not found at {path}; give the conditioner weights=PATH, "
-                f"copy the file there, or set download=true when online"
+            raise ConditionerError(
+                f"CLIP {model} weights not found at {path}; set the conditioner's weights=PATH "
+                f"(--set conditioner.weights=PATH), copy the file there, or set download=true when online"
             )
         if not path.is_file():  # download=True: clip.load fetches and checks it
             return _clip_load(clip, model, download_root=str(cache))

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganzoo.conditioning.text import require_text
+from ganzoo.conditioning.base import ConditionerError, require_text
 from ganzoo.interfaces import Condition, Conditioner
 
 FORMATS = (".safetensors", ".npz", ".pt")
@@ -54,14 +54,14 @@ class PrecomputedEmbeddings(Conditioner):
         try:
             index = [self.rows[caption] for caption in raw]
         except KeyError as error:
-            raise KeyError(f"caption {error.args[0]!r} has no precomputed embedding in {self.path}") from None
+            raise ConditionerError(f"caption {error.args[0]!r} has no precomputed embedding in {self.path}") from None
         return self.table[torch.tensor(index, device=self.table.device)]
 
 
 def read_embeddings(path: Path) -> tuple[list[str], Tensor]:
     """``(captions, embeddings [N, dim] float32)`` from a file in one of :data:`FORMATS`."""
     if not path.is_file():
-        raise FileNotFoundError(f"embeddings file {path} (conditioner parameter 'path') does not exist")
+        raise ConditionerError(f"embeddings file {path} (conditioner parameter 'path') does not exist")
     suffix = path.suffix.lower()
     if suffix == ".safetensors":
         from safetensors import safe_open
@@ -78,11 +78,11 @@ def read_embeddings(path: Path) -> tuple[list[str], Tensor]:
         data = torch.load(path, map_location="cpu", weights_only=True)
         table, captions = (data.get("embeddings"), data.get("captions")) if isinstance(data, dict) else (None, None)
     else:
-        raise ValueError(f"embeddings file {path} has unsupported format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+        raise ConditionerError(f"embeddings file {path} has unsupported format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
     if table is None or captions is None:
-        raise ValueError(f"embeddings file {path} must hold 'embeddings' and 'captions' (see ganzoo.conditioning.embeddings)")
+        raise ConditionerError(f"embeddings file {path} must hold 'embeddings' and 'captions' (see ganzoo.conditioning.embeddings)")
     if table.ndim != 2 or len(captions) != table.shape[0]:
-        raise ValueError(f"embeddings file {path}: expected {len(captions)} captions x dim, got embeddings of shape {tuple(table.shape)}")
+        raise ConditionerError(f"embeddings file {path}: expected {len(captions)} captions x dim, got embeddings of shape {tuple(table.shape)}")
     return list(captions), table.to(torch.float32)
 
 
@@ -119,7 +119,7 @@ def load_numpy_pickle(path: Path) -> Any:
     try:
         return NumpyOnlyUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
     except FileNotFoundError:
-        raise FileNotFoundError(f"StackGAN pickle {path} does not exist") from None
+        raise ConditionerError(f"StackGAN pickle {path} does not exist") from None
     except pickle.UnpicklingError as error:
         raise pickle.UnpicklingError(f"{path}: {error}") from None
 
@@ -135,14 +135,14 @@ def convert_stackgan_pickles(split_dir: str | Path, text_dir: str | Path, out: s
     names = load_numpy_pickle(split_dir / "filenames.pickle")
     embeddings = np.asarray(load_numpy_pickle(split_dir / "char-CNN-RNN-embeddings.pickle"), dtype=np.float32)
     if embeddings.ndim != 3 or len(names) != embeddings.shape[0]:
-        raise ValueError(f"{split_dir}: {len(names)} filenames but embeddings of shape {embeddings.shape} (expected [N, captions, dim])")
+        raise ConditionerError(f"{split_dir}: {len(names)} filenames but embeddings of shape {embeddings.shape} (expected [N, captions, dim])")
     texts = {p.stem: p for p in text_dir.rglob("*.txt")}
     captions: list[str] = []
     rows: list[np.ndarray] = []
     for name, per_image in zip(names, embeddings):
         stem = Path(str(name)).stem
         if stem not in texts:
-            raise FileNotFoundError(f"no caption file {stem}.txt under {text_dir} for {name}")
+            raise ConditionerError(f"no caption file {stem}.txt under {text_dir} for {name}")
         lines = [line.strip() for line in texts[stem].read_text(encoding="utf-8").splitlines() if line.strip()]
         for caption, vector in zip(lines, per_image):
             captions.append(caption)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from ganzoo.conditioning.base import ConditionerError
 from ganzoo.interfaces import Condition, Conditioner
 
 
@@ -14,7 +15,7 @@ class ClassEmbedding(Conditioner):
     def __init__(self, num_classes: int, dim: int = 128) -> None:
         super().__init__()
         if num_classes < 1 or dim < 1:
-            raise ValueError(f"class embedding needs positive num_classes and dim, got {num_classes} and {dim}")
+            raise ConditionerError(f"class embedding needs positive num_classes and dim, got {num_classes} and {dim}")
         self.output = Condition("embedding", dim)
         self.table = nn.Embedding(num_classes, dim)
 

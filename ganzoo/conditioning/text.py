@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from ganzoo.conditioning.base import ConditionerError
 from ganzoo.interfaces import Condition, Conditioner
 
 #: CLIP's context length: captions are cut to this many tokens (start and end tokens included).
@@ -22,11 +23,6 @@ def import_clip() -> ModuleType:
         warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
         import clip
     return clip
-
-
-def require_text(source: Condition, name: str) -> None:
-    if source.kind != "text":
-        raise ValueError(f"conditioner {name!r} encodes captions, but the dataset provides condition {source}; use a captioned dataset")
 
 
 class CaptionTokenizer:
@@ -73,7 +69,7 @@ class LearnedTextEncoder(Conditioner):
     def __init__(self, dim: int = 256, width: int = 128, layers: int = 1) -> None:
         super().__init__()
         if dim < 1 or width < 1 or layers < 1:
-            raise ValueError(f"learned text encoder needs positive dim/width/layers, got {dim}/{width}/{layers}")
+            raise ConditionerError(f"learned text encoder needs positive dim/width/layers, got {dim}/{width}/{layers}")
         self.tokenizer = CaptionTokenizer()
         self.output = Condition("embedding", dim)
         self.embed = nn.Embedding(self.tokenizer.vocab_size, width)

@@ -364,6 +364,8 @@ class Trainer:
                 tick_time, tick_step = now, self.step
                 lr = {f"lr/{name}": opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
                 last = {"step": self.step, **values, **lr, "img_per_s": rate}
+                if done and self.runtime.world > 1:
+                    last["ranks_agree"] = self.runtime.all_equal(self.weights_checksum())
                 if main:
                     with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
                         handle.write(json.dumps(last) + "\n")
@@ -378,6 +380,11 @@ class Trainer:
         if progress:
             progress.stop()
         return last
+
+    @torch.no_grad()
+    def weights_checksum(self) -> Tensor:
+        """One number per parameter tensor: equal on every process of a correct data-parallel run."""
+        return torch.stack([p.double().sum() for net in self.nets.values() for p in net.parameters()])
 
     def _train_mode(self) -> None:
         """Networks train, except frozen parts (a frozen Stage-I keeps its BatchNorm statistics)."""

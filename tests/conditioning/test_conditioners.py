@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganzoo.conditioning import ClipTextEncoder, PrecomputedEmbeddings, convert_stackgan_pickles, write_embeddings
+from ganzoo.conditioning import ClipTextEncoder, ConditionerError, PrecomputedEmbeddings, convert_stackgan_pickles, write_embeddings
 from ganzoo.conditioning.embeddings import load_numpy_pickle
 from ganzoo.conditioning.text import import_clip
 from ganzoo.interfaces import Condition, Conditioner
@@ -116,10 +116,10 @@ def test_clip_loads_a_local_weights_file(tmp_path: Path) -> None:
 def test_clip_without_weights_says_how_to_supply_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clip = import_clip()
     monkeypatch.setattr(clip, "load", lambda *a, **k: pytest.fail("must not try to download"))
-    with pytest.raises(FileNotFoundError, match=r"ViT-B/32 weights not found at .*ViT-B-32\.pt; give the conditioner weights=PATH") as error:
+    with pytest.raises(ConditionerError, match=r"ViT-B/32 weights not found at .*ViT-B-32\.pt; set the conditioner's weights=PATH") as error:
         make_conditioner("clip", source=TEXT, cache_dir=str(tmp_path))
     assert "\n" not in str(error.value)
-    with pytest.raises(FileNotFoundError, match="weights file .*missing.pt"):
+    with pytest.raises(ConditionerError, match="weights file .*missing.pt"):
         make_conditioner("clip", source=TEXT, weights=str(tmp_path / "missing.pt"))
     with pytest.raises(ValueError, match="unknown CLIP model 'ViT-X'.*ViT-B/32"):
         make_conditioner("clip", source=TEXT, model="ViT-X")
@@ -145,7 +145,7 @@ def test_precomputed_embeddings_look_up_captions(tmp_path: Path, suffix: str) ->
     assert conditioner.output == Condition("embedding", 4) and not conditioner.trainable
     assert torch.equal(conditioner(["three", "one"]), table[[2, 0]])
     assert "table" not in conditioner.state_dict()  # re-read from the file, never stored in runs
-    with pytest.raises(KeyError, match="caption 'four' has no precomputed embedding"):
+    with pytest.raises(ConditionerError, match="caption 'four' has no precomputed embedding"):
         conditioner(["four"])
 
 
@@ -154,7 +154,7 @@ def test_precomputed_embeddings_refuse_other_formats(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps({"embeddings": np.zeros((1, 2))}))
     with pytest.raises(ValueError, match=r"unsupported format \.pickle; use one of \.safetensors, \.npz, \.pt"):
         PrecomputedEmbeddings(str(path))
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(ConditionerError, match="absent.pt .*does not exist"):
         PrecomputedEmbeddings(str(tmp_path / "absent.pt"))
 
 

@@ -69,5 +69,5 @@ def timm_discriminator(
     condition: Condition | str | None = None,
     pretrained: str | None = None,
 ) -> Discriminator:
-    """A timm model (``variant``) with a real/fake head and a projection head; ``pretrained`` = local weights file."""
+    """Any timm model (variant) with a real/fake head and a projection head; pretrained = a local weights file."""
     return TimmDiscriminator(variant, resolution, channels, checked_condition(condition, "discriminator 'timm'"), pretrained)

@@ -216,8 +216,17 @@ class UGATITDiscriminator(Discriminator):
     5 (local: 70 px patches).
     """
 
-    def __init__(self, resolution: int = 256, channels: int = 3, n_layers: int = 7, base_channels: int = 64) -> None:
+    def __init__(
+        self,
+        resolution: int = 256,
+        channels: int = 3,
+        n_layers: int = 7,
+        base_channels: int = 64,
+        condition: Condition = NO_CONDITION,
+    ) -> None:
         super().__init__()
+        if condition.kind != "none":
+            raise ValueError(f"ugatit discriminators judge images alone; they take no {condition} condition")
         downsamples = n_layers - 2
         if downsamples < 1 or resolution // 2**downsamples < 3:
             largest = max((n for n in range(3, 12) if resolution // 2 ** (n - 2) >= 3), default=None)
@@ -280,12 +289,16 @@ def ugatit_light(
 
 
 @component("discriminator", "ugatit-global", ports=DISCRIMINATOR_PORTS)
-def ugatit_global(resolution: int = 256, channels: int = 3, n_layers: int = 7, base_channels: int = 64) -> UGATITDiscriminator:
+def ugatit_global(
+    resolution: int = 256, channels: int = 3, n_layers: int = 7, base_channels: int = 64, condition: Condition = NO_CONDITION
+) -> UGATITDiscriminator:
     """UGATIT global discriminator: deep spectrally normalised CAM PatchGAN that sees the whole image."""
-    return UGATITDiscriminator(resolution, channels, n_layers, base_channels)
+    return UGATITDiscriminator(resolution, channels, n_layers, base_channels, condition)
 
 
 @component("discriminator", "ugatit-local", ports=DISCRIMINATOR_PORTS)
-def ugatit_local(resolution: int = 256, channels: int = 3, n_layers: int = 5, base_channels: int = 64) -> UGATITDiscriminator:
+def ugatit_local(
+    resolution: int = 256, channels: int = 3, n_layers: int = 5, base_channels: int = 64, condition: Condition = NO_CONDITION
+) -> UGATITDiscriminator:
     """UGATIT local discriminator: shallower spectrally normalised CAM PatchGAN on image patches."""
-    return UGATITDiscriminator(resolution, channels, n_layers, base_channels)
+    return UGATITDiscriminator(resolution, channels, n_layers, base_channels, condition)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+from click.testing import CliRunner
+from PIL import Image
 from torch import nn
 from torch.nn.utils import parametrize
 
 from ganzoo import plugins
 from ganzoo.build import build_model
+from ganzoo.cli import cli
 from ganzoo.interfaces import Condition
 from ganzoo.mix import MixError, check_mix
 from ganzoo.presets import ComponentConfig, TrainConfig
+from ganzoo.registry import Component
+from ganzoo.testing import check_discriminator, components_of, declared_cases
 from ganzoo_ugatit.nets import AdaLIN, LayerInstanceNorm, UGATITDiscriminator, UGATITGenerator, heatmap_image
 from ganzoo_ugatit.task import DISCRIMINATORS, GENERATORS, UGATITTask
 
@@ -172,3 +179,31 @@ def test_translate_refuses_an_unknown_direction() -> None:
 def test_negative_loss_weight_is_refused() -> None:
     with pytest.raises(ValueError, match="cycle_weight must be >= 0"):
         UGATITTask(plugins.registry().create("loss", "lsgan"), cycle_weight=-1)
+
+
+@pytest.mark.parametrize("item", components_of("ganzoo-ugatit", "discriminator"), ids=lambda item: item.name)
+def test_discriminators_pass_the_conformance_checks(item: Component) -> None:
+    for resolution, channels, condition in declared_cases(item):
+        check_discriminator(item, resolution, channels, condition, n_layers=4, base_channels=4)
+
+
+def test_train_then_translate_both_ways_with_heatmaps(tmp_path: Path) -> None:
+    tiny = [f"nets.{role}.base_channels=4" for role in UGATITTask.roles]
+    tiny += [f"nets.{role}.n_blocks=1" for role in GENERATORS]
+    run = tmp_path / "run"
+    result = CliRunner().invoke(
+        cli, ["train", "ugatit", "--device", "cpu", "--steps", "2", "--batch-size", "2", "--resolution", "16",
+              "--set", "nets.disc_ga.n_layers=4", "--set", "nets.disc_gb.n_layers=4",
+              *(arg for option in tiny for arg in ("--set", option)), "--out", str(run), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    Image.new("RGB", (20, 20), (220, 40, 40)).save(inputs / "red.png")
+    for direction in ("AtoB", "BtoA"):
+        out = tmp_path / direction
+        result = CliRunner().invoke(cli, ["translate", str(run), str(inputs), "--direction", direction, "--heatmap",
+                                          "-o", str(out), "--device", "cpu"])
+        assert result.exit_code == 0, result.output
+        assert Image.open(out / "red.png").size == (16, 16)
+        assert Image.open(out / "red-heatmap.png").size == (16, 16)

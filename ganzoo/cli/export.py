@@ -1,0 +1,40 @@
+"""``ganzoo export``: a run's model as one safetensors file that loads anywhere ganzoo does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.export import PARTS, export_run, read_export
+
+
+@click.command("export")
+@click.argument("run", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .safetensors file to write (replaced atomically if it exists).")
+@click.option("--ema/--no-ema", default=True, show_default=True, help="Export the generator's EMA weights when the run kept them.")
+@click.option("--parts", type=click.Choice(PARTS), default="generator", show_default=True,
+              help="generator: what sampling and translation need; all: every network, discriminators included.")
+def export_command(run: Path, output: Path, ema: bool, parts: str) -> None:
+    """Export RUN (a run folder or checkpoint) to a safetensors file.
+
+    The file holds the weights and the description needed to rebuild the networks: component
+    names and arguments, the condition, and the plugin distributions that provide them. Use it
+    with `ganzoo sample`, `ganzoo translate` or `ganzoo.load()`.
+
+    \b
+    Examples:
+      ganzoo export runs/demo-000 -o demo.safetensors
+      ganzoo sample demo.safetensors --class circle -n 16
+    """
+    report_broken_plugins()
+    path = export_run(run, output, ema=ema, parts=parts)  # type: ignore[arg-type]
+    export = read_export(path)
+    networks = sorted({name.partition(".")[0] for name in export.tensors})
+    size = path.stat().st_size / 2**20
+    console.print(f"exported {', '.join(networks)} ({'EMA' if export.ema else 'raw'} weights, step {export.step}) -> {path} ({size:.1f} MiB)")
+
+
+COMMANDS = [export_command]

@@ -1,0 +1,239 @@
+"""Export a trained model to one safetensors file, and load it back without the run folder.
+
+The file holds only tensors (safetensors: no pickle, so opening a file never runs code), named
+``role.parameter`` per network (``generator.net.0.weight``, ``gen_ab...``, ``conditioner...``), and
+one JSON metadata entry under the key ``ganzoo`` with everything needed to rebuild the networks:
+the run's metadata (the config with every component's registry name and keyword arguments, the
+dataset's condition, class names), which parts are included, and the distribution and version
+providing each component, so a missing plugin is named in the error.
+
+Multi-network models (UGATIT's two generators) and multi-stage ones (StackGAN Stage-II, whose
+generator holds its frozen Stage-I) export whole: every role of the chosen part goes in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save
+from torch import Tensor
+
+import ganzoo
+from ganzoo import plugins
+from ganzoo.errors import GanzooError
+from ganzoo.loading import LoadedModel, from_state
+from ganzoo.mix import Mix, check_mix
+from ganzoo.registry import KINDS, Registry
+from ganzoo.train.checkpoint import atomic_write, load_checkpoint, read_meta
+
+#: the metadata key holding the JSON header.
+HEADER_KEY = "ganzoo"
+#: bumped when the header changes incompatibly; files from a newer format are refused.
+FORMAT = 1
+#: ``generator``: what sampling and translation need (generator roles + conditioner); ``all``: every network.
+PARTS: tuple[str, ...] = ("generator", "all")
+Parts = Literal["generator", "all"]
+
+
+class ExportError(GanzooError):
+    """An export that cannot be written or read; the message names the file."""
+
+
+@dataclass(frozen=True)
+class ComponentRecord:
+    """A component a model is built from, and the distribution that provided it at export time."""
+
+    kind: str
+    name: str
+    distribution: str
+    version: str
+
+
+def components_of(mix: Mix) -> list[ComponentRecord]:
+    """Every component of a checked mix, with its provider."""
+    resolved = [*mix.nets.values(), *([mix.conditioner] if mix.conditioner else []), mix.loss, mix.task, mix.dataset]
+    records = []
+    for item in resolved:
+        provider = item.component.provider
+        record = ComponentRecord(item.component.kind, item.name, provider.distribution if provider else "(unknown)",
+                                 provider.version if provider else "?")
+        if record not in records:
+            records.append(record)
+    return records
+
+
+def exported_roles(mix: Mix, parts: str) -> list[str]:
+    """The networks a ``parts`` export holds: the conditioner (if any) plus all or the generator roles."""
+    roles = [role for role, kind in mix.task_class.roles.items() if parts == "all" or kind == "generator"]
+    return (["conditioner"] if mix.conditioner is not None else []) + roles
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+# ----------------------------------------------------------------------------------------------
+
+def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts = "generator") -> Path:
+    """Write the model of ``run`` (a run folder or checkpoint) to ``path`` as safetensors.
+
+    ``ema``: the generators' EMA weights where the run kept them. ``parts``: ``generator`` keeps
+    what sampling and translation need; ``all`` adds the discriminators (to fine-tune elsewhere).
+    """
+    if parts not in PARTS:
+        raise ExportError(f"--parts {parts!r}: choose one of {', '.join(PARTS)}")
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ExportError(f"-o {path}: an export file name must end in .safetensors")
+    state = load_checkpoint(Path(run))
+    meta = read_meta(state)
+    from ganzoo.train.loop import config_from_meta
+
+    mix = check_mix(config_from_meta(meta), plugins.registry())
+    roles = exported_roles(mix, parts)
+    with_ema = ema and any(role in state.get("ema", {}) for role in roles)
+    tensors: dict[str, Tensor] = {}
+    for role in roles:
+        weights = state["ema"][role] if with_ema and role in state["ema"] else state["nets"][role]
+        for key, value in weights.items():
+            # a private contiguous copy: safetensors refuses tensors sharing memory (tied weights)
+            tensors[f"{role}.{key}"] = value.detach().cpu().clone(memory_format=torch.contiguous_format)
+    header = {
+        "format": FORMAT,
+        "ganzoo": ganzoo.__version__,
+        "parts": parts,
+        "ema": with_ema,
+        "step": int(state.get("step", 0)),
+        "components": [asdict(record) for record in components_of(mix)],
+        "meta": meta,
+    }
+    data = save(tensors, metadata={HEADER_KEY: json.dumps(header)})
+    atomic_write(path, lambda handle: handle.write(data))
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Export:
+    """A read and validated export file: its header and its tensors by network role."""
+
+    path: Path
+    parts: str
+    ema: bool
+    step: int
+    components: list[ComponentRecord]
+    meta: dict[str, Any]
+    tensors: dict[str, Tensor]
+
+
+def read_export(path: str | Path) -> Export:
+    """Read ``path`` and validate its header; any damage is an :class:`ExportError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExportError(f"{path}: no such export file")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise ExportError(f"{path} is not a readable safetensors file ({_first_line(error)})") from None
+    if HEADER_KEY not in metadata:
+        raise ExportError(f"{path} is a safetensors file but not a ganzoo export (no {HEADER_KEY!r} metadata); make one with `ganzoo export RUN`")
+    try:
+        header = json.loads(metadata[HEADER_KEY])
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{path}: the ganzoo header is not valid JSON ({error}); the file is damaged") from None
+    return _validated(path, header, tensors)
+
+
+def _validated(path: Path, header: Any, tensors: dict[str, Tensor]) -> Export:
+    def broken(problem: str) -> ExportError:
+        return ExportError(f"{path}: damaged ganzoo header: {problem}")
+
+    if not isinstance(header, dict):
+        raise broken("expected a JSON object")
+    version = header.get("format")
+    if isinstance(version, int) and version > FORMAT:
+        raise ExportError(f"{path} was written by a newer ganzoo ({header.get('ganzoo', '?')}, format {version}); upgrade ganzoo")
+    expected = {"format": int, "parts": str, "ema": bool, "step": int, "components": list, "meta": dict}
+    for key, kind in expected.items():
+        if not isinstance(header.get(key), kind):
+            raise broken(f"{key!r} missing or not a {kind.__name__}")
+    if header["parts"] not in PARTS:
+        raise broken(f"parts {header['parts']!r} is not one of {', '.join(PARTS)}")
+    meta = header["meta"]
+    if not isinstance(meta.get("config"), dict) or not isinstance(meta.get("source"), dict):
+        raise broken("'meta' lacks the run's 'config' or 'source'")
+    components = []
+    for entry in header["components"]:
+        if not isinstance(entry, dict) or set(entry) != {"kind", "name", "distribution", "version"} or not all(isinstance(v, str) for v in entry.values()):
+            raise broken(f"component entry {entry!r} is not {{kind, name, distribution, version}}")
+        if entry["kind"] not in KINDS:
+            raise broken(f"component kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+        components.append(ComponentRecord(**entry))
+    return Export(path, header["parts"], header["ema"], header["step"], components, meta, tensors)
+
+
+def check_installed(export: Export, registry: Registry) -> None:
+    """Refuse, naming the distributions to install, when components of the export are missing."""
+    missing: dict[tuple[str, str], list[str]] = {}
+    for record in export.components:
+        if record.name not in registry.names(record.kind):
+            missing.setdefault((record.distribution, record.version), []).append(f"{record.kind} {record.name!r}")
+    if not missing:
+        return
+    broken = {b.distribution: b for b in plugins.host().broken}
+    for (distribution, _), what in missing.items():
+        if distribution in broken:
+            raise ExportError(f"{export.path} needs {', '.join(what)} from {distribution}, "
+                              f"which is installed but failed to load: {broken[distribution].cause}")
+    needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
+    distributions = [dist for dist, _ in missing]
+    hint = f"upgrade ganzoo (this is {ganzoo.__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
+    raise ExportError(f"{export.path} needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}")
+
+
+def weights_by_role(export: Export, roles: list[str]) -> dict[str, dict[str, Tensor]]:
+    """``role.key`` tensors -> ``{role: {key: tensor}}``; names outside ``roles`` are refused."""
+    weights: dict[str, dict[str, Tensor]] = {role: {} for role in roles}
+    for name, tensor in export.tensors.items():
+        role, dot, key = name.partition(".")
+        if not dot or role not in weights:
+            raise ExportError(f"{export.path}: tensor {name!r} belongs to no exported network ({', '.join(roles)}); the file is damaged")
+        weights[role][key] = tensor
+    return weights
+
+
+def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
+    """Rebuild the model of an export on ``device``.
+
+    The file holds one set of generator weights, chosen at export time: ``ema=True`` uses whatever
+    it holds; ``ema=False`` refuses a file holding EMA weights rather than silently using them.
+    """
+    export = read_export(path)
+    if not ema and export.ema:
+        raise ExportError(f"{export.path} holds the generator's EMA weights only; export the run with --no-ema for the raw weights")
+    registry = plugins.registry()
+    check_installed(export, registry)
+    from ganzoo.train.loop import config_from_meta
+
+    meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
+    try:
+        mix = check_mix(config_from_meta(meta), registry)
+        roles = exported_roles(mix, export.parts)
+        return from_state(meta, weights_by_role(export, roles), device, roles=roles)
+    except GanzooError as error:
+        raise ExportError(f"{export.path}: {error}") from None
+    except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory
+        raise ExportError(f"{export.path}: cannot rebuild the networks ({type(error).__name__}: {_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]

@@ -1,0 +1,33 @@
+"""Shared fixtures: a plugin host with only the core and the tiny test plugin, and quiet threads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganzoo import plugins
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def tiny_host():
+    """A fresh host with the built-ins and the tiny plugin (no entry points), made process-wide."""
+    from tests import tinyplugin
+
+    host = plugins.PluginHost(autoload=False)
+    assert host.register(tinyplugin, "tiny", "tiny-plugin", "1.0"), host.broken
+    plugins.reset(host)
+    yield host
+    plugins.reset(None)
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run in an empty working directory (no ./zoo.toml, runs/ goes to tmp)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

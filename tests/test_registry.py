@@ -1,0 +1,67 @@
+import pytest
+
+from ganzoo.interfaces import Ports
+from ganzoo.registry import BadArguments, Component, DuplicateComponent, Provider, Registry, RegistryError, UnknownComponent, collect, component
+
+
+@component("generator", "toy-gen", ports=Ports(resolutions=(32,)))
+def toy_gen(width: int = 4, depth: int = 2):
+    """A toy factory."""
+    return {"width": width, "depth": depth}
+
+
+@component("generator")
+def toy_gen_wide(width: int = 64):
+    return width
+
+
+def make_registry() -> Registry:
+    registry = Registry()
+    for item in collect(globals()):
+        registry.add(item, Provider("toy", "toy-dist", "1.0"))
+    return registry
+
+
+def test_decorator_names_and_describes():
+    assert toy_gen.name == "toy-gen" and toy_gen.description == "A toy factory."
+    assert toy_gen_wide.name == "toy-gen-wide"
+    assert toy_gen.parameters() == {"width": 4, "depth": 2}
+
+
+def test_create_drops_none_and_rejects_unknown_arguments():
+    registry = make_registry()
+    assert registry.create("generator", "toy-gen", width=None, depth=3) == {"width": 4, "depth": 3}
+    with pytest.raises(BadArguments, match=r"has no parameter 'colour'; valid: width, depth"):
+        registry.create("generator", "toy-gen", colour=1)
+
+
+def test_unknown_names_suggest_and_list_choices():
+    registry = make_registry()
+    with pytest.raises(UnknownComponent) as info:
+        registry.get("generator", "toy-gne")
+    message = str(info.value)
+    assert "Did you mean 'toy-gen'" in message and "Valid: toy-gen, toy-gen-wide" in message
+    with pytest.raises(UnknownComponent, match="unknown kind 'generators'"):
+        registry.get("generators", "toy-gen")
+
+
+def test_wildcards_and_natural_sort():
+    registry = Registry()
+    for name in ("unet-256", "unet-32", "unet-128", "resnet-9"):
+        registry.add(Component("generator", name, lambda: None))
+    assert [c.name for c in registry.list("generator", "unet-*")] == ["unet-32", "unet-128", "unet-256"]
+    assert [c.name for c in registry.list(pattern="*", exclude="unet*")] == ["resnet-9"]
+
+
+def test_duplicate_names_both_providers():
+    registry = Registry()
+    registry.add(toy_gen, Provider("a", "dist-a", "1"))
+    with pytest.raises(DuplicateComponent, match=r"dist-a 1 .* dist-b 2"):
+        registry.add(toy_gen, Provider("b", "dist-b", "2"))
+
+
+def test_bad_names_and_kinds_are_refused():
+    with pytest.raises(RegistryError, match="unknown kind"):
+        Component("widget", "x", lambda: None)
+    with pytest.raises(RegistryError, match="must be lower-case"):
+        Component("generator", "Bad Name", lambda: None)
