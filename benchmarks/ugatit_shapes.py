@@ -83,26 +83,30 @@ def main() -> None:
     data = shapes_unpaired(resolution=config.resolution, count=args.held_out, seed=100)  # unseen shapes
     held_out = {key: as_float_image(images) for key, images in data.images.items()}
 
-    rows = [{"step": 0, "cpu_seconds": 0.0, **evaluate(trainer.nets, held_out)}]
+    print("| step | A->B blue share | A->B layout IoU | B->A red share | B->A layout IoU | cycle L1 | CPU s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    rows: list[dict[str, float]] = []
+
+    def record(cpu_seconds: float) -> None:
+        row = {"step": trainer.step, "cpu_seconds": round(cpu_seconds, 1), **evaluate(trainer.nets, held_out)}
+        rows.append(row)
+        print(f"| {row['step']} | {row['ab_target_colour']:.3f} | {row['ab_layout_iou']:.3f} | {row['ba_target_colour']:.3f} "
+              f"| {row['ba_layout_iou']:.3f} | {row['cycle_l1']:.4f} | {row['cpu_seconds']:.0f} |", flush=True)
+
+    record(0.0)
     start = time.process_time()
     for net in trainer.nets.values():
         net.train()
     while trainer.step < trainer.steps:
         trainer.train_step()
         if trainer.step % args.eval_every == 0 or trainer.step == trainer.steps:
-            rows.append({"step": trainer.step, "cpu_seconds": round(time.process_time() - start, 1), **evaluate(trainer.nets, held_out)})
+            record(time.process_time() - start)
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "figures.json").write_text(json.dumps(rows, indent=1))
     with evaluating(trainer.nets.values()):
         columns = trainer.task.render(trainer.nets, {key: images[:8] for key, images in held_out.items()})
     save_grid(columns, args.out / "translations.png")
-
-    print("| step | A->B blue share | A->B layout IoU | B->A red share | B->A layout IoU | cycle L1 | CPU s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print(f"| {row['step']} | {row['ab_target_colour']:.3f} | {row['ab_layout_iou']:.3f} | {row['ba_target_colour']:.3f} "
-              f"| {row['ba_layout_iou']:.3f} | {row['cycle_l1']:.4f} | {row['cpu_seconds']:.0f} |")
 
 
 if __name__ == "__main__":

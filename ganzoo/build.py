@@ -85,7 +85,9 @@ def build_model(config: TrainConfig, registry: Registry, source: Condition, mix:
     context = {"resolution": config.resolution, "channels": config.channels, "condition": fed}
     for role, resolved in mix.nets.items():
         if roles is None or role in roles:
-            nets[role] = create(resolved, context)
+            # a task may feed a role the other domain's image although the data carry no condition
+            role_fed = Condition("image", config.channels) if mix.task_class.role_conditions.get(role) == "image" else fed
+            nets[role] = create(resolved, {**context, "condition": role_fed})
     loss = create(mix.loss, {})
     task = create(mix.task, {"loss": loss, "source": source})
     return Model(config=config, task=task, nets=nets, source=source)

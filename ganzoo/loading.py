@@ -73,7 +73,10 @@ class LoadedModel:
             raise GanzooError("this model is unconditional: it takes neither --prompt nor --class")
         latent = max((getattr(net, "latent_dim", 0) for net in self.nets.values()), default=0)
         inputs = task.sample_inputs(n, raw, latent, torch.Generator().manual_seed(seed), self.device)
-        with evaluating(self.nets.values()):
+        # networks drawing their own noise (conditioning augmentation) repeat for a seed too; the
+        # caller's random state is left as it was
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []), evaluating(self.nets.values()):
+            torch.manual_seed(seed)
             return task.render(self.nets, inputs)
 
     @torch.no_grad()

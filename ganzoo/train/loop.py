@@ -351,6 +351,7 @@ class Trainer:
         last: dict[str, Any] = {}
         tick_time, tick_step = time.perf_counter(), self.step
         images_per_step = config.batch_size * self.runtime.world
+        tensorboard = open_tensorboard(self.run_dir) if main else None
         if progress:
             progress.start(self.step, self.steps)
         self._train_mode()
@@ -369,6 +370,10 @@ class Trainer:
                 if main:
                     with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
                         handle.write(json.dumps(last) + "\n")
+                    if tensorboard is not None:
+                        for key, value in last.items():
+                            if key != "step" and isinstance(value, (int, float)):
+                                tensorboard.add_scalar(key, value, self.step)
                 if progress:
                     progress.update(self.step, values, rate)
             elif progress:
@@ -379,6 +384,8 @@ class Trainer:
                 self.save_checkpoint()
         if progress:
             progress.stop()
+        if tensorboard is not None:
+            tensorboard.close()
         return last
 
     @torch.no_grad()
@@ -401,6 +408,15 @@ class Progress:
     def advance(self, step: int) -> None: ...
     def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
     def stop(self) -> None: ...
+
+
+def open_tensorboard(run_dir: Path):
+    """A TensorBoard writer in ``run_dir/tensorboard`` when the optional extra is installed."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is optional: pip install ganzoo[tensorboard]
+        return None
+    return SummaryWriter(str(run_dir / "tensorboard"))
 
 
 def _truncate_metrics(path: Path, step: int) -> None:

@@ -131,3 +131,18 @@ def test_index_stream_covers_each_epoch_and_shards_ranks():
     rank1 = stream.indices(0, 5, rank=1, world=2)[0]
     assert sorted(torch.cat([rank0, rank1]).tolist()) == list(range(10))
     assert not torch.equal(stream.indices(2, 5)[0], stream.indices(0, 5)[0])  # a new permutation per epoch
+
+
+def test_scalars_go_to_tensorboard_when_available(tiny_host, in_tmp, monkeypatch):
+    recorded = []
+
+    class Writer:
+        def add_scalar(self, key, value, step):
+            recorded.append((key, step))
+
+        def close(self):
+            recorded.append(("closed", -1))
+
+    monkeypatch.setattr("ganzoo.train.loop.open_tensorboard", lambda run_dir: Writer())
+    make("tiny", in_tmp / "tb", steps=2).run()
+    assert ("D/loss", 2) in recorded and ("G/loss", 2) in recorded and recorded[-1][0] == "closed"
