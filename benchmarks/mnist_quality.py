@@ -116,13 +116,18 @@ def train_preset(preset: str, data: Path, out: Path, args: argparse.Namespace) -
     return trainer
 
 
-def judge(trainer: Trainer, classifier: nn.Module, samples: int, seed: int) -> dict[str, Any]:
-    """Classify ``samples`` generated digits: confidence, confident share, class coverage."""
+def generated(trainer: Trainer, samples: int, seed: int) -> Tensor:
+    """``samples`` digits drawn as ``ganzoo sample`` draws them (eval mode, EMA weights when kept)."""
     nets = trainer.render_nets()
     rng = torch.Generator().manual_seed(seed)
     with evaluating(nets.values()):
         inputs = trainer.task.sample_inputs(samples, None, nets["generator"].latent_dim, rng, trainer.runtime.device)
-        images = trainer.task.render(nets, inputs)["samples"].float().cpu()
+        return trainer.task.render(nets, inputs)["samples"].float().cpu()
+
+
+def judge(images: Tensor, classifier: nn.Module) -> dict[str, Any]:
+    """Classify ``images``: mean confidence, confident share, class coverage."""
+    samples = len(images)
     with torch.no_grad():
         probabilities = torch.cat([classifier(chunk).softmax(1) for chunk in images.split(500)])
     confidence, predicted = probabilities.max(1)
@@ -142,7 +147,7 @@ def judge(trainer: Trainer, classifier: nn.Module, samples: int, seed: int) -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the MNIST IDX files")
-    parser.add_argument("--presets", nargs="+", default=["dcgan", "lsgan-sn"])
+    parser.add_argument("--presets", nargs="*", default=["dcgan", "lsgan-sn"], help="none: only the real-digit reference")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=32, help="base channel width of G and D (the presets use 64)")
@@ -160,10 +165,14 @@ def main() -> None:
                               "batch_size": args.batch_size, "width": args.width, "samples": args.samples,
                               "threads": torch.get_num_threads(), "results": {}}
     print(f"classifier: {test_accuracy:.2%} test accuracy ({time.perf_counter() - started:.0f} s)")
+    real = digits(args.data, "test")[0]
+    pick = torch.randperm(len(real), generator=torch.Generator().manual_seed(args.seed))[: args.samples]
+    report["real_test_digits"] = judge(real[pick], classifier)
+    print(f"real test digits: {json.dumps(report['real_test_digits'])}")
     for preset in args.presets:
         began = time.perf_counter()
         trainer = train_preset(preset, args.data, args.out, args)
-        result = judge(trainer, classifier, args.samples, args.seed)
+        result = judge(generated(trainer, args.samples, args.seed), classifier)
         result["train_seconds"] = round(time.perf_counter() - began)
         report["results"][preset] = result
         print(f"{preset}: {json.dumps(result)}")
@@ -173,9 +182,11 @@ def main() -> None:
 
     print(f"\n| preset | steps | mean confidence | samples >= {CONFIDENT} | classes covered | class entropy | CPU s |")
     print("|---|---|---|---|---|---|---|")
-    for preset, r in report["results"].items():
-        print(f"| {preset} | {args.steps} | {r['mean_confidence']:.3f} | {r['confident_share']:.1%} | "
-              f"{r['classes_covered']}/10 | {r['class_entropy']:.3f} | {r['train_seconds']} |")
+    rows = {"real test digits (reference)": report["real_test_digits"], **report["results"]}
+    for preset, r in rows.items():
+        steps = args.steps if preset in report["results"] else "-"
+        print(f"| {preset} | {steps} | {r['mean_confidence']:.3f} | {r['confident_share']:.1%} | "
+              f"{r['classes_covered']}/10 | {r['class_entropy']:.3f} | {r.get('train_seconds', '-')} |")
 
 
 if __name__ == "__main__":

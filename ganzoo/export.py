@@ -30,6 +30,7 @@ from ganzoo.loading import LoadedModel, from_state
 from ganzoo.mix import Mix, check_mix
 from ganzoo.registry import KINDS, Registry
 from ganzoo.train.checkpoint import atomic_write, load_checkpoint, read_meta
+from ganzoo.train.loop import config_from_meta
 
 #: the metadata key holding the JSON header.
 HEADER_KEY = "ganzoo"
@@ -90,8 +91,6 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
         raise ExportError(f"-o {path}: an export file name must end in .safetensors")
     state = load_checkpoint(Path(run))
     meta = read_meta(state)
-    from ganzoo.train.loop import config_from_meta
-
     mix = check_mix(config_from_meta(meta), plugins.registry())
     roles = exported_roles(mix, parts)
     with_ema = ema and any(role in state.get("ema", {}) for role in roles)
@@ -221,17 +220,29 @@ def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool 
         raise ExportError(f"{export.path} holds the generator's EMA weights only; export the run with --no-ema for the raw weights")
     registry = plugins.registry()
     check_installed(export, registry)
-    from ganzoo.train.loop import config_from_meta
-
     meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
     try:
         mix = check_mix(config_from_meta(meta), registry)
         roles = exported_roles(mix, export.parts)
         return from_state(meta, weights_by_role(export, roles), device, roles=roles)
     except GanzooError as error:
-        raise ExportError(f"{export.path}: {error}") from None
+        raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
     except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory
-        raise ExportError(f"{export.path}: cannot rebuild the networks ({type(error).__name__}: {_first_line(error)})") from None
+        raise ExportError(f"{export.path}: cannot rebuild the networks ({type(error).__name__}: {_first_line(error)})"
+                          f"{version_changes(export, registry)}") from None
+
+
+def version_changes(export: Export, registry: Registry) -> str:
+    """A note naming the providers whose installed version differs from the export's, often the
+    reason a rebuilt network no longer fits its weights."""
+    changed: list[str] = []
+    for record in export.components:
+        provider = registry.get(record.kind, record.name).provider
+        if provider and provider.version != record.version:
+            note = f"{record.distribution} {record.version} -> {provider.version}"
+            if note not in changed:
+                changed.append(note)
+    return f" (exported with other versions: {', '.join(changed)})" if changed else ""
 
 
 def _first_line(error: BaseException) -> str:

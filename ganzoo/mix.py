@@ -113,16 +113,16 @@ def check_mix(config: TrainConfig, registry: Registry) -> Mix:
         item = resolve(registry, kind, config.nets[role])
         label = f"{kind} {item.name!r}" + (f" (role {role})" if role != kind else "")
         ports = item.ports
-        if ports.resolutions and config.resolution not in ports.resolutions:
-            raise MixError(f"{label} works at {_kinds(ports.resolutions)} px but {data_label} is set to {config.resolution} px (--resolution)")
-        if ports.channels and config.channels not in ports.channels:
-            raise MixError(f"{label} takes {_kinds(ports.channels)} channels but {data_label} has {config.channels} (--channels)")
         role_fed = task_class.role_conditions.get(role, fed)
         if role_fed not in ports.conditions:
             raise MixError(f"{label} accepts {_kinds(ports.conditions)} conditions but {feeder} feeds it {role_fed}")
         if kind == "generator" and (ports.input == "image") != (role_fed == "image"):
             given = "a source image" if role_fed == "image" else "noise"
             raise MixError(f"{label} translates from {'an image' if ports.input == 'image' else 'noise'} but {task_label} feeds it {given}")
+        if ports.resolutions and config.resolution not in ports.resolutions:
+            raise MixError(f"{label} works at {_kinds(ports.resolutions)} px, not at {config.resolution} px (--resolution)")
+        if ports.channels and config.channels not in ports.channels:
+            raise MixError(f"{label} takes {_kinds(ports.channels)} channels, not {config.channels} (--channels)")
         lacking = set(task_class.requires.get(role, ())) - set(ports.features)
         if lacking:
             raise MixError(f"{task_label} needs {', '.join(sorted(lacking))} from its {role} but {label} does not provide it")

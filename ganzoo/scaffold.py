@@ -100,7 +100,7 @@ tanh image), unconditional or class-conditional, at 16, 32 or 64 px.
 ## Train
 
 The plugin ships the preset `$name-shapes`: this generator against the DCGAN discriminator
-(from ganzoo-dcgan) on the built-in shapes.
+(from ganzoo-dcgan) with the non-saturating loss (from ganzoo-gan) on the built-in shapes.
 
     ganzoo train $name-shapes --device cpu
     ganzoo train demo --gen $name                  # or mix it into any preset

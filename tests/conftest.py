@@ -14,13 +14,19 @@ torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
-@pytest.fixture
-def tiny_host():
-    """A fresh host with the built-ins and the tiny plugin (no entry points), made process-wide."""
+def make_tiny_host() -> plugins.PluginHost:
+    """A fresh host with the built-ins and the tiny plugin (no entry points)."""
     from tests import tinyplugin
 
     host = plugins.PluginHost(autoload=False)
     assert host.register(tinyplugin, "tiny", "tiny-plugin", "1.0"), host.broken
+    return host
+
+
+@pytest.fixture
+def tiny_host():
+    """:func:`make_tiny_host`, made process-wide for the test."""
+    host = make_tiny_host()
     plugins.reset(host)
     yield host
     plugins.reset(None)

@@ -23,6 +23,7 @@ from ganzoo.loading import load
 from ganzoo.presets import load_book
 from ganzoo.train.checkpoint import load_checkpoint
 from ganzoo.train.loop import Trainer
+from tests.conftest import make_tiny_host
 
 
 def train(preset: str, run_dir: Path, **overrides) -> Path:
@@ -30,20 +31,12 @@ def train(preset: str, run_dir: Path, **overrides) -> Path:
     return run_dir
 
 
-def tiny_plugin_host() -> plugins.PluginHost:
-    from tests import tinyplugin
-
-    host = plugins.PluginHost(autoload=False)
-    assert host.register(tinyplugin, "tiny", "tiny-plugin", "1.0"), host.broken
-    return host
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     """Short runs trained once for the module: class-conditional with EMA and a conditioner (so every
     part of an export is exercised), and paired translation."""
     root = tmp_path_factory.mktemp("runs")
-    plugins.reset(tiny_plugin_host())
+    plugins.reset(make_tiny_host())
     try:
         return {
             "class": train("tiny-class", root / "class", conditioner={"name": "class", "dim": 8}),
@@ -221,6 +214,17 @@ def _set_config(key: str, value):
 def test_tampered_headers_are_refused(exported, edit_header, message):
     with pytest.raises(ExportError, match=message):
         load(rewrite(exported, edit_header=edit_header))
+
+
+def test_a_rebuild_failure_names_changed_plugin_versions(exported):
+    def older_plugin_and_other_width(header):
+        _set_config("width", 8)(header)
+        for record in header["components"]:
+            if record["distribution"] == "tiny-plugin":
+                record["version"] = "0.9"
+
+    with pytest.raises(ExportError, match=r"do not fit .* \(exported with other versions: tiny-plugin 0\.9 -> 1\.0\)$"):
+        load(rewrite(exported, edit_header=older_plugin_and_other_width))
 
 
 def test_a_bad_header_json_is_refused(exported):

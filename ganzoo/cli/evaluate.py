@@ -73,8 +73,7 @@ def default_grid_path(model: Path) -> Path:
               help="Comma-separated metrics (see `ganzoo list metric`); fid needs --fid-weights.")
 @click.option("--fid-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="FID Inception weights file (pt_inception-2015-12-05); never downloaded.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Images per forward pass; 1 matches pix2pix, whose BatchNorm uses the statistics of each batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True, help="Images per forward pass.")
 @click.option("--grid", "grid_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the input/output/target grid (default: beside the model).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")

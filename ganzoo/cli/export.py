@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.cli.common import report_broken_plugins
 from ganzoo.export import PARTS, export_run, read_export
 
 
@@ -34,7 +34,7 @@ def export_command(run: Path, output: Path, ema: bool, parts: str) -> None:
     export = read_export(path)
     networks = sorted({name.partition(".")[0] for name in export.tensors})
     size = path.stat().st_size / 2**20
-    console.print(f"exported {', '.join(networks)} ({'EMA' if export.ema else 'raw'} weights, step {export.step}) -> {path} ({size:.1f} MiB)")
+    click.echo(f"exported {', '.join(networks)} ({'EMA' if export.ema else 'raw'} weights, step {export.step}) -> {path} ({size:.1f} MiB)")
 
 
 COMMANDS = [export_command]

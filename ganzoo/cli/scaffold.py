@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ganzoo import plugins
-from ganzoo.cli.common import console
 from ganzoo.scaffold import PluginNames, scaffold_plugin
 
 
@@ -25,10 +24,10 @@ def new_plugin_command(name: str, directory: Path) -> None:
     """
     target = scaffold_plugin(name, directory, plugins.registry())
     names = PluginNames.parse(name)
-    console.print(f"created {target}")
-    console.print("next:")
+    click.echo(f"created {target}")
+    click.echo("next:")
     for step in (f"pip install -e {target}", f"ganzoo list {names.name}", f"ganzoo train {names.name}-shapes --device cpu"):
-        console.print(f"  {step}", soft_wrap=True)
+        click.echo(f"  {step}")
 
 
 COMMANDS = [new_plugin_command]

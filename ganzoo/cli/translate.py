@@ -44,8 +44,7 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
               help="AtoB or BtoA: picks the generator of two-way models (UGATIT); one-way models only go as trained.")
 @click.option("--aligned", is_flag=True,
               help="INPUT holds aligned A|B files (as in pix2pix datasets): translate the half the direction takes.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Images per forward pass; 1 matches pix2pix, whose BatchNorm uses the statistics of each batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True, help="Images per forward pass.")
 @click.option("--heatmap", is_flag=True,
               help="Also save each output's attention heat-map as NAME-heatmap (models with attention: UGATIT).")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
@@ -69,8 +68,8 @@ def translate_command(model: Path, input_path: Path, output: Path | None, direct
     if not paths:
         raise GanzooError(f"{input_path}: no images ({', '.join(IMAGE_SUFFIXES)})")
     target = output_path(paths[0], input_path, output)
-    if input_path.is_dir() and target.parent.resolve() == input_path.resolve():
-        raise GanzooError(f"-o {target.parent}: the output folder is the input folder; choose another so no input is overwritten")
+    if any(output_path(path, input_path, output).resolve() == path.resolve() for path in paths):
+        raise GanzooError(f"-o {output or DEFAULT_OUTPUT}: the outputs would overwrite the input images; choose another output")
     loaded = load(model, device=device)
     config = loaded.model.config
     direction = translation_direction(loaded, direction)

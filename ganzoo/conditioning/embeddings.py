@@ -115,13 +115,14 @@ class NumpyOnlyUnpickler(pickle.Unpickler):
 
 
 def load_numpy_pickle(path: Path) -> Any:
-    """Unpickle ``path`` with :class:`NumpyOnlyUnpickler` (latin-1, as the Python 2 originals need)."""
+    """Unpickle ``path`` with :class:`NumpyOnlyUnpickler` (latin-1, as the Python 2 originals need);
+    a refused class is a :class:`ConditionerError` naming the file and the class."""
     try:
         return NumpyOnlyUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
     except FileNotFoundError:
         raise ConditionerError(f"StackGAN pickle {path} does not exist") from None
     except pickle.UnpicklingError as error:
-        raise pickle.UnpicklingError(f"{path}: {error}") from None
+        raise ConditionerError(f"{path}: {error}") from None
 
 
 def convert_stackgan_pickles(split_dir: str | Path, text_dir: str | Path, out: str | Path) -> int:

@@ -38,6 +38,7 @@ class CaptionTokenizer:
 
     @property
     def vocab_size(self) -> int:
+        """Size of CLIP's BPE vocabulary (49408), read from the tokenizer ``clip.tokenize`` uses."""
         return len(self._clip.clip._tokenizer.encoder)
 
     def ids(self, caption: str) -> Tensor:

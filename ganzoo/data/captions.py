@@ -103,14 +103,14 @@ def captions_reed(
     if split is not None:
         wanted = _split_stems(base, split, what)
         paths = [p for p in paths if p.stem in wanted]
-    uncaptioned = [p for p in paths if p.stem not in texts or not read_caption_file(texts[p.stem])]
+    captions = {p: read_caption_file(texts[p.stem]) if p.stem in texts else [] for p in paths}
+    uncaptioned = [p for p, lines in captions.items() if not lines]
     if uncaptioned and not skip_bad:
         raise DataError(
             f"{what}: {len(uncaptioned)} images have no caption file {text_dir}/<class>/<stem>.txt "
             f"(e.g. {uncaptioned[0]}); add captions or pass --skip-bad to skip them"
         )
-    missing = set(uncaptioned)
-    pairs = [(p, read_caption_file(texts[p.stem])) for p in paths if p not in missing]
+    pairs = [(p, lines) for p, lines in captions.items() if lines]
     if not pairs:
         raise DataError(f"{what}: no captioned images found under {image_dir}")
     return _captioned(pairs, what=what, name=f"captions-reed:{base.name}", resolution=resolution, load_size=load_size,

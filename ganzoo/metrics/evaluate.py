@@ -50,16 +50,12 @@ def evaluate(
     dataset: InMemoryDataset,
     metrics: dict[str, ImageMetric],
     *,
-    batch_size: int = 1,
+    batch_size: int = 16,
     device: torch.device = torch.device("cpu"),
     grid_size: int = 8,
     seed: int = 0,
 ) -> Evaluation:
-    """Translate every source of ``dataset`` and score the outputs against the targets.
-
-    ``batch_size`` defaults to 1 because pix2pix generators normalise with the statistics of the
-    batch they see, as in training (Isola et al. run the generator at test time as in training).
-    """
+    """Translate every source of ``dataset`` and score the outputs against the targets."""
     if not metrics:
         raise MetricError("no metrics to compute")
     torch.manual_seed(seed)  # dropout stays on at test time: fix its draws

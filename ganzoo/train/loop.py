@@ -202,7 +202,8 @@ class Trainer:
                 raise TrainingError(f"phase {phase.name} has nothing to train (roles {', '.join(phase.roles)} are frozen)")
             settings = config.optim.get(phase.name, OptimConfig())
             self.phase_params[phase.name] = params
-            self.optimizers[phase.name] = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.betas), weight_decay=settings.weight_decay)
+            self.optimizers[phase.name] = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.betas), weight_decay=settings.weight_decay,
+                                                          fused=device.type == "cuda")
             self.schedulers[phase.name] = torch.optim.lr_scheduler.LambdaLR(self.optimizers[phase.name], factor)
         self.trainable = [p for params in self.role_params.values() for p in params]
 

@@ -100,7 +100,7 @@ def test_a_short_run_learns_a_simple_distribution() -> None:
             return (generator(torch.randn(256, 8)) - target).abs().mean().item()
 
     before = error()
-    for _ in range(300):
+    for _ in range(150):
         real = target.expand(32, 1, 4, 4) + 0.05 * torch.randn(32, 1, 4, 4)
         fake = generator(torch.randn(32, 8))
         d_loss = loss.real(discriminator(real)) + loss.fake(discriminator(fake.detach()))

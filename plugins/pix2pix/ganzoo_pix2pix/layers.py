@@ -20,15 +20,29 @@ def check_norm(norm: str) -> None:
         raise ValueError(f"unknown norm {norm!r}; valid: {', '.join(NORMS)}")
 
 
-def norm_layer(norm: str, channels: int, *, batch_statistics: bool = False) -> nn.Module:
-    """A normalisation layer by name.
+class PerImageEvalBatchNorm(nn.BatchNorm2d):
+    """BatchNorm that, in eval mode, normalises each image by its own statistics.
 
-    ``batch_statistics=True`` makes BatchNorm use the statistics of the current batch at test time
-    too, as the pix2pix paper does for its generator (with batch size 1 this is instance norm).
+    pix2pix runs its generator at test time "in exactly the same manner as during training", with
+    the statistics of a test batch of one (Isola et al., sec. 3.3): instance normalisation with
+    BatchNorm's learned scale and shift. Doing that per image makes translations independent of
+    how many images are rendered together. In training it is ordinary BatchNorm on batch statistics.
     """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels, track_running_stats=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.training:
+            return super().forward(x)
+        return F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+
+
+def norm_layer(norm: str, channels: int, *, per_image_at_test: bool = False) -> nn.Module:
+    """A normalisation layer by name; generators ask for pix2pix's per-image BatchNorm at test time."""
     check_norm(norm)
     if norm == "batch":
-        return nn.BatchNorm2d(channels, track_running_stats=not batch_statistics)
+        return PerImageEvalBatchNorm(channels) if per_image_at_test else nn.BatchNorm2d(channels)
     if norm == "instance":
         return nn.InstanceNorm2d(channels)
     return nn.Identity()

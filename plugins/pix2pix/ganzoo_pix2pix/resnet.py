@@ -26,12 +26,12 @@ class ResidualBlock(nn.Module):
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(1),
             nn.Conv2d(width, width, 3, bias=bias),
-            norm_layer(norm, width, batch_statistics=True),
+            norm_layer(norm, width, per_image_at_test=True),
             nn.ReLU(),
         ]
         if dropout > 0:
             layers.append(NoiseDropout(dropout))
-        layers += [nn.ReflectionPad2d(1), nn.Conv2d(width, width, 3, bias=bias), norm_layer(norm, width, batch_statistics=True)]
+        layers += [nn.ReflectionPad2d(1), nn.Conv2d(width, width, 3, bias=bias), norm_layer(norm, width, per_image_at_test=True)]
         self.body = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -64,7 +64,7 @@ class ResNetGenerator(Generator):
         bias = norm != "batch"
 
         def stage(conv: nn.Module, width: int) -> list[nn.Module]:
-            return [conv, norm_layer(norm, width, batch_statistics=True), nn.ReLU()]
+            return [conv, norm_layer(norm, width, per_image_at_test=True), nn.ReLU()]
 
         layers = [nn.ReflectionPad2d(3), *stage(nn.Conv2d(condition.dim, base_channels, 7, bias=bias), base_channels)]
         width = base_channels

@@ -56,7 +56,7 @@ class UNetGenerator(Generator):
                 nn.Sequential(
                     nn.LeakyReLU(0.2),
                     nn.Conv2d(widths[level - 1], width, 4, 2, 1, bias=innermost or norm != "batch"),
-                    nn.Identity() if innermost else norm_layer(norm, width, batch_statistics=True),
+                    nn.Identity() if innermost else norm_layer(norm, width, per_image_at_test=True),
                 )
             )
 
@@ -70,7 +70,7 @@ class UNetGenerator(Generator):
             layers: list[nn.Module] = [
                 nn.ReLU(),
                 nn.ConvTranspose2d(in_width, out_width, 4, 2, 1, bias=norm != "batch"),
-                norm_layer(norm, out_width, batch_statistics=True),
+                norm_layer(norm, out_width, per_image_at_test=True),
             ]
             if step < DROPOUT_LAYERS and dropout > 0:
                 layers.append(NoiseDropout(dropout))

@@ -69,6 +69,20 @@ def test_generator_dropout_is_noise_that_stays_on_at_test_time() -> None:
     assert torch.equal(quiet(None, source), quiet(None, source))
 
 
+@pytest.mark.parametrize("name", ["unet", "resnet-6blocks"])
+def test_generator_translates_each_image_alone_at_test_time(name: str) -> None:
+    """BatchNorm uses each image's own statistics in eval mode (the paper's test batch of one)."""
+    G = build("generator", name, resolution=32, channels=3, condition=IMAGE, base_channels=4, dropout=0.0)
+    sources = torch.randn(3, 3, 32, 32)
+    G.eval()
+    together = G(None, sources)
+    alone = torch.cat([G(None, source[None]) for source in sources])
+    assert torch.allclose(together, alone, atol=1e-5)
+    G.train()  # training normalises over the batch, as BatchNorm does
+    assert not torch.allclose(G(None, sources), together, atol=1e-3)
+    assert torch.allclose(G(None, sources[:1]), together[:1], atol=1e-5)  # a batch of one is the same
+
+
 def test_resnet_refuses_resolution_not_divisible_by_four() -> None:
     with pytest.raises(ValueError, match="divisible by 4"):
         build("generator", "resnet-6blocks", resolution=30, channels=3, condition=IMAGE)

@@ -12,13 +12,22 @@ from ganzoo_stackgan.stage2 import StageTwoGenerator
 from ganzoo_stackgan.task import StackedTextConditionalTask
 
 stage1_generator = component(
-    "generator", "stackgan-stage1", ports=Ports(resolutions=(8, 16, 32, 64, 128, 256), conditions=("embedding",))
+    "generator",
+    "stackgan-stage1",
+    description="StackGAN Stage-I: conditioning-augmented caption + noise -> coarse image (64 px in the paper)",
+    ports=Ports(resolutions=(8, 16, 32, 64, 128, 256), conditions=("embedding",)),
 )(StageOneGenerator)
 stage2_generator = component(
-    "generator", "stackgan-stage2", ports=Ports(resolutions=(32, 64, 128, 256, 512), conditions=("embedding",))
+    "generator",
+    "stackgan-stage2",
+    description="StackGAN Stage-II: refines a frozen Stage-I generator's image to 4x its resolution (256 px in the paper)",
+    ports=Ports(resolutions=(32, 64, 128, 256, 512), conditions=("embedding",)),
 )(StageTwoGenerator)
 discriminator = component(
-    "discriminator", "stackgan", ports=Ports(resolutions=(8, 16, 32, 64, 128, 256, 512), conditions=("none", "embedding"))
+    "discriminator",
+    "stackgan",
+    description="StackGAN discriminator: image down to 4x4 joined with the compressed caption; depth follows the resolution",
+    ports=Ports(resolutions=(8, 16, 32, 64, 128, 256, 512), conditions=("none", "embedding")),
 )(TextMatchingDiscriminator)
 stacked_task = component("task", "text-conditional-stacked")(StackedTextConditionalTask)
 

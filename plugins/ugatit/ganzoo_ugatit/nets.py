@@ -151,9 +151,9 @@ class UGATITGenerator(Generator):
     ) -> None:
         super().__init__()
         if resolution % 4:
-            raise ValueError(f"ugatit generator: resolution must be a multiple of 4 (two stride-2 stages), got {resolution}")
+            raise ValueError(f"resolution must be a multiple of 4 (two stride-2 stages), got {resolution}")
         if n_blocks < 1:
-            raise ValueError(f"ugatit generator: n_blocks must be >= 1, got {n_blocks}")
+            raise ValueError(f"n_blocks must be >= 1, got {n_blocks}")
         self.resolution, self.channels, self.light = resolution, channels, light
         in_channels = condition.dim or channels
         width = base_channels * 4
@@ -231,7 +231,7 @@ class UGATITDiscriminator(Discriminator):
         if downsamples < 1 or resolution // 2**downsamples < 3:
             largest = max((n for n in range(3, 12) if resolution // 2 ** (n - 2) >= 3), default=None)
             hint = f"use 3 <= n_layers <= {largest}" if largest else "use a resolution of at least 8"
-            raise ValueError(f"ugatit discriminator: n_layers={n_layers} does not fit {resolution} px; {hint}")
+            raise ValueError(f"n_layers={n_layers} does not fit {resolution} px; {hint}")
         self.resolution, self.channels = resolution, channels
         layers: list[nn.Module] = []
         width, in_width = base_channels, channels

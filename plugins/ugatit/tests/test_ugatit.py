@@ -193,7 +193,7 @@ def test_train_then_translate_both_ways_with_heatmaps(tmp_path: Path) -> None:
     run = tmp_path / "run"
     result = CliRunner().invoke(
         cli, ["train", "ugatit", "--device", "cpu", "--steps", "2", "--batch-size", "2", "--resolution", "16",
-              "--set", "nets.disc_ga.n_layers=4", "--set", "nets.disc_gb.n_layers=4",
+              "--set", "dataset.count=8", "--set", "nets.disc_ga.n_layers=4", "--set", "nets.disc_gb.n_layers=4",
               *(arg for option in tiny for arg in ("--set", option)), "--out", str(run), "--quiet"],
     )
     assert result.exit_code == 0, result.output
