@@ -13,14 +13,16 @@ Accuracy is the share of images whose colour matches the caption. Chance is 1/6 
 palette colours, uniform in the data) and 1/30 for both; ``mismatched`` scores the same images
 against another caption's colours, the level a model that ignores the text would reach.
 
-With ``--stage2-steps N`` it then trains Stage-II (4x the Stage-I resolution) on the frozen
-Stage-I for N steps (at batch 16 unless ``--full``) and scores its images the same way. Run
-(about 30 CPU minutes)::
+With ``--stage2-steps N`` it then trains Stage-II (4x the Stage-I resolution, so 128 px unless
+``--full``) on the frozen Stage-I for N steps (batch 16 unless ``--full``) and scores its images
+the same way; ``--stage1 OUT/stage1`` reuses a Stage-I run this script made. Run::
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/stackgan_shapes.py --steps 1500 --stage2-steps 400 --out runs/bench-stackgan
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/stackgan_shapes.py --steps 1500 --out runs/bench-stackgan
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/stackgan_shapes.py --stage1 runs/bench-stackgan/stage1 \
+        --stage2-steps 600 --eval-every 200 --out runs/bench-stackgan2
 
-It prints Markdown tables, writes ``figures.json`` and ``samples.png`` (rows: captions; 64 px
-Stage-II rows under their Stage-I rows when trained) under ``--out``.
+It prints Markdown tables, writes ``figures.json`` and ``samples.png`` (one caption per row pair:
+Stage-I, then Stage-II when trained) under ``--out``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from torch import Tensor, nn
 
 from ganzoo.data.shapes import COLOURS, SHAPES
 from ganzoo.images import save_grid
+from ganzoo.loading import load
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import evaluating
@@ -120,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--stage2-steps", type=int, default=0)
+    parser.add_argument("--stage1", type=Path, help="reuse the Stage-I run in this folder (e.g. OUT/stage1) instead of training one")
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--per-caption", type=int, default=4, help="noise draws per caption (120 captions)")
     parser.add_argument("--full", action="store_true", help="train the preset as it is (64 px, paper widths)")
@@ -130,28 +134,36 @@ def main() -> None:
     quiet = {"device": "cpu", "sample_every": 10**9, "checkpoint_every": 10**9}
     small = {} if args.full else SMALL
     stage1_dir, stage2_dir = args.out / "stage1", args.out / "stage2"
-    stage1 = Trainer(book.resolve("stackgan", {**small, **quiet, "steps": args.steps}), stage1_dir, log=lambda line: None)
-    results: dict[str, Any] = {"stage1": train(stage1, args.eval_every, args.per_caption)}
+    results: dict[str, Any] = {}
+    if args.stage1 is not None:  # reuse a Stage-I run made by this script
+        stage1_dir = args.stage1
+        loaded = load(stage1_dir)
+        nets, task = loaded.nets, loaded.task
+        results["stage1"] = [{"step": "trained", "seconds": 0.0, **score(nets, task, args.per_caption)}]
+    else:
+        stage1 = Trainer(book.resolve("stackgan", {**small, **quiet, "steps": args.steps}), stage1_dir, log=lambda line: None)
+        results["stage1"] = train(stage1, args.eval_every, args.per_caption)
+        nets, task = stage1.render_nets(), stage1.task
     print_table("Stage-I", results["stage1"], "stage1")
 
-    final = stage1
     if args.stage2_steps:
         stage2_small = {} if args.full else {
             "resolution": 4 * SMALL["resolution"], "conditioner.dim": SMALL["conditioner.dim"], "conditioner.width": SMALL["conditioner.width"],
             "nets.generator.stage1.base_channels": SMALL["nets.generator.base_channels"],
-            "nets.generator.base_channels": 16, "nets.discriminator.base_channels": 8, "batch_size": 16,
+            "nets.generator.base_channels": 32, "nets.discriminator.base_channels": 8, "batch_size": 16,
         }
         init = {"init_from": {"generator.stage1": f"{stage1_dir}:generator", "conditioner": f"{stage1_dir}:conditioner"}}
         config = book.resolve("stackgan-stage2", {**stage2_small, **quiet, **init, "steps": args.stage2_steps})
-        final = Trainer(config, stage2_dir, log=lambda line: None)
-        results["stage2"] = train(final, args.eval_every, args.per_caption)
+        stage2 = Trainer(config, stage2_dir, log=lambda line: None)
+        results["stage2"] = train(stage2, args.eval_every, args.per_caption)
+        nets, task = stage2.render_nets(), stage2.task
         print_table("Stage-II (its Stage-I input scored in the stage1 columns)", results["stage2"], "stage2")
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "figures.json").write_text(json.dumps(results, indent=1))
     shown = [c for c, _, _ in CAPTIONS[:: len(SHAPES) * 3]][:8]  # a few colour pairs, one shape each
     columns = 8
-    images = generate(final.render_nets(), final.task, [c for c in shown for _ in range(columns)], seed=2)
+    images = generate(nets, task, [c for c in shown for _ in range(columns)], seed=2)
     save_grid(images, args.out / "samples.png", columns)
     (args.out / "captions.txt").write_text("\n".join(shown) + "\n")
 

@@ -42,7 +42,7 @@ def grid(images: dict[str, Tensor], columns: int | None = None, max_rows_per_kin
     batches = [b.expand(-1, 3, -1, -1) if b.shape[1] == 1 and any(o.shape[1] == 3 for o in batches) else b for b in batches]
     if len(batches) == 1:
         n = len(batches[0])
-        return make_grid(batches[0], nrow=columns or max(1, round(n**0.5)), padding=2, pad_value=1.0, value_range=(-1, 1), normalize=False)
+        return make_grid(batches[0], nrow=columns or max(1, round(n**0.5)), padding=2, pad_value=1.0)
     n = min(len(b) for b in batches)
     columns = columns or min(n, 8)
     rows = []

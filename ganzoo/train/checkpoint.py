@@ -21,6 +21,8 @@ CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 SAMPLES = "samples"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 class CheckpointError(GanzooError):
@@ -37,6 +39,7 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

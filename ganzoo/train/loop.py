@@ -203,7 +203,7 @@ class Trainer:
             settings = config.optim.get(phase.name, OptimConfig())
             self.phase_params[phase.name] = params
             self.optimizers[phase.name] = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.betas), weight_decay=settings.weight_decay,
-                                                          fused=device.type == "cuda")
+                                                          fused=True)
             self.schedulers[phase.name] = torch.optim.lr_scheduler.LambdaLR(self.optimizers[phase.name], factor)
         self.trainable = [p for params in self.role_params.values() for p in params]
 
@@ -292,7 +292,32 @@ class Trainer:
     def render_nets(self, use_ema: bool = True) -> dict[str, nn.Module]:
         return {**self.nets, **(self.ema if use_ema else {})}
 
+    @torch.no_grad()
+    def refresh_ema_batchnorm(self) -> None:
+        """Give each EMA network BatchNorm statistics of its own ("standing statistics", BigGAN).
+
+        Averaged weights with statistics copied from the live network do not match: sampled in
+        eval mode they give washed-out images. The statistics are recomputed over the fixed
+        sample inputs, in train mode, without touching the training random state.
+        """
+        for role, ema in self.ema.items():
+            norms = [m for m in ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+            if not norms:
+                continue
+            momenta = [m.momentum for m in norms]
+            for m in norms:
+                m.reset_running_stats()
+                m.momentum = None  # cumulative average over the passes below
+            nets = self.render_nets()
+            devices = [self.runtime.device] if self.runtime.device.type == "cuda" else []
+            with torch.random.fork_rng(devices=devices), evaluating(nets.values()), self.runtime.autocast():
+                ema.train()
+                self.task.render(nets, self.fixed)
+            for m, momentum in zip(norms, momenta):
+                m.momentum = momentum
+
     def save_samples(self) -> Path:
+        self.refresh_ema_batchnorm()
         nets = self.render_nets()
         with evaluating(nets.values()), self.runtime.autocast():
             images = self.task.render(nets, self.fixed)
@@ -335,6 +360,7 @@ class Trainer:
 
     def save_checkpoint(self) -> Path:
         self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
+        self.refresh_ema_batchnorm()
         path = self.run_dir / CHECKPOINT
         if self.runtime.is_main:
             save_checkpoint(path, self.state_dict())
