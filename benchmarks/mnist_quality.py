@@ -111,7 +111,7 @@ def train_preset(preset: str, data: Path, out: Path, args: argparse.Namespace) -
         "sample_every": args.steps,
         "checkpoint_every": args.steps,
     }
-    trainer = Trainer(load_book().resolve(preset, overrides), out / preset, log=lambda _: None)
+    trainer = Trainer(load_book().resolve(preset, overrides), out / preset)
     trainer.run()
     return trainer
 

@@ -61,7 +61,7 @@ def train(args: argparse.Namespace) -> tuple[Trainer, dict[str, float]]:
         "checkpoint_every": args.steps,
     }
     config = load_book().resolve("pix2pix-facades", overrides)
-    trainer = Trainer(config, args.out / "run", log=lambda line: None)
+    trainer = Trainer(config, args.out / "run")
     wall, cpu = time.perf_counter(), time.process_time()
     last = trainer.run()
     timing = {"train_wall_s": time.perf_counter() - wall, "train_cpu_s": time.process_time() - cpu}

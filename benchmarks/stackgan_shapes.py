@@ -141,7 +141,7 @@ def main() -> None:
         nets, task = loaded.nets, loaded.task
         results["stage1"] = [{"step": "trained", "seconds": 0.0, **score(nets, task, args.per_caption)}]
     else:
-        stage1 = Trainer(book.resolve("stackgan", {**small, **quiet, "steps": args.steps}), stage1_dir, log=lambda line: None)
+        stage1 = Trainer(book.resolve("stackgan", {**small, **quiet, "steps": args.steps}), stage1_dir)
         results["stage1"] = train(stage1, args.eval_every, args.per_caption)
         nets, task = stage1.render_nets(), stage1.task
     print_table("Stage-I", results["stage1"], "stage1")
@@ -154,7 +154,7 @@ def main() -> None:
         }
         init = {"init_from": {"generator.stage1": f"{stage1_dir}:generator", "conditioner": f"{stage1_dir}:conditioner"}}
         config = book.resolve("stackgan-stage2", {**stage2_small, **quiet, **init, "steps": args.stage2_steps})
-        stage2 = Trainer(config, stage2_dir, log=lambda line: None)
+        stage2 = Trainer(config, stage2_dir)
         results["stage2"] = train(stage2, args.eval_every, args.per_caption)
         nets, task = stage2.render_nets(), stage2.task
         print_table("Stage-II (its Stage-I input scored in the stage1 columns)", results["stage2"], "stage2")

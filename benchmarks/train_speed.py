@@ -24,7 +24,7 @@ from ganzoo.train.loop import Trainer
 def measure(preset: str, device: str, steps: int, warmup: int, overrides: dict) -> dict:
     config = load_book().resolve(preset, {"device": device, "steps": steps + warmup, **overrides})
     with tempfile.TemporaryDirectory() as run_dir:
-        trainer = Trainer(config, run_dir, log=lambda *_: None)
+        trainer = Trainer(config, run_dir)
         for _ in range(warmup):
             trainer.train_step()
         sync = torch.cuda.synchronize if trainer.runtime.device.type == "cuda" else (lambda: None)

@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = load_book().resolve("ugatit", {"steps": args.steps, "device": "cpu", "sample_every": args.steps, "checkpoint_every": args.steps})
-    trainer = Trainer(config, args.out, log=lambda line: None)
+    trainer = Trainer(config, args.out)
     data = shapes_unpaired(resolution=config.resolution, count=args.held_out, seed=100)  # unseen shapes
     held_out = {key: as_float_image(images) for key, images in data.images.items()}
 

@@ -27,7 +27,7 @@ from tests.conftest import make_tiny_host
 
 
 def train(preset: str, run_dir: Path, **overrides) -> Path:
-    Trainer(load_book().resolve(preset, overrides), run_dir, log=lambda *_: None).run()
+    Trainer(load_book().resolve(preset, overrides), run_dir).run()
     return run_dir
 
 

@@ -29,7 +29,7 @@ def installed_plugins(in_tmp):
 
 def one_step_run(preset: str, run_dir: Path, **overrides) -> Path:
     config = load_book().resolve(preset, {"steps": 1, "batch_size": 2, "dataset.count": 8, "sample_count": 2, **overrides})
-    Trainer(config, run_dir, log=lambda *_: None).run()
+    Trainer(config, run_dir).run()
     return run_dir
 
 

@@ -71,6 +71,14 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
+def parse_init(text: str) -> tuple[str, str]:
+    """``TARGET=RUN[:ROLE]`` for --init-from."""
+    target, sep, source = text.partition("=")
+    if not sep or not target.strip() or not source.strip():
+        raise click.BadParameter(f"{text!r} is not TARGET=RUN[:ROLE] (e.g. generator.stage1=runs/stackgan-000:generator)", param_hint="--init-from")
+    return target.strip(), source.strip()
+
+
 def next_run_dir(root: Path, preset: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     taken = {p.name for p in root.iterdir()}
@@ -88,6 +96,8 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     for flag, key in simple.items():
         if flags.get(flag) is not None:
             overrides[key] = flags[flag]
+    if flags.get("steps") is not None and flags.get("epochs") is None:
+        overrides["epochs"] = None  # --steps sets the length even where the preset counts epochs
     if flags.get("gen"):
         for role, kind in _task_roles(config, registry).items():
             if kind == "generator" and (role == "generator" or "generator" not in config.nets):
@@ -112,6 +122,8 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     for key in ("direction", "skip_bad"):
         if flags.get(key):
             overrides[f"dataset.{key}"] = flags[key]
+    for target, source in flags.get("init_from", ()):
+        overrides.setdefault("init_from", dict(config.init_from))[target] = source
     for key, value in flags.get("assignments", ()):
         overrides[key] = value
     return overrides
@@ -165,6 +177,8 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
               help="Override any preset key, e.g. --set nets.generator.latent_dim=128 (repeatable).")
+@click.option("--init-from", "init_from", multiple=True, metavar="TARGET=RUN[:ROLE]", callback=lambda c, p, v: [parse_init(x) for x in v],
+              help="Initialise a network or submodule from another run, e.g. generator.stage1=runs/stackgan-000:generator (repeatable).")
 @zoo_option
 @click.option("--nproc", type=click.IntRange(min=1), help="Run N processes with torchrun (data parallel).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and check the mix; do not train.")

@@ -158,12 +158,11 @@ class Trainer:
     """A training run in ``run_dir``: builds everything from the config, then steps."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None,
-                 runtime: Runtime | None = None, resume: bool = False, log: Callable[[str], None] = print) -> None:
+                 runtime: Runtime | None = None, resume: bool = False) -> None:
         self.config = config
         self.run_dir = Path(run_dir)
         self.registry = registry or plugins.registry()
         self.runtime = runtime or Runtime.create(config.device, config.precision)
-        self.log = log
         device = self.runtime.device
         mix = check_mix(config, self.registry)  # refuse a bad mix before building anything
 
@@ -301,7 +300,9 @@ class Trainer:
         sample inputs, in train mode, without touching the training random state.
         """
         for role, ema in self.ema.items():
-            norms = [m for m in ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+            ema.train()  # parts that stay in eval mode (a frozen Stage-I) keep their statistics
+            norms = [m for m in ema.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats and m.training]
+            ema.eval()
             if not norms:
                 continue
             momenta = [m.momentum for m in norms]

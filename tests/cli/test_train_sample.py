@@ -66,3 +66,13 @@ def test_sample_refuses_wrong_conditions(tiny_host, in_tmp):
     assert invoke("train", "tiny", "--quiet", "--out", "run", "--steps", "1").exit_code == 0
     result = invoke("sample", "run", "--prompt", "a red circle")
     assert result.exit_code == 1 and "unconditional" in result.output
+
+
+def test_init_from_flag_and_steps_over_preset_epochs(tiny_host, in_tmp):
+    assert invoke("train", "tiny", "--quiet", "--out", "first", "--steps", "1").exit_code == 0
+    result = invoke("train", "tiny", "--dry-run", "--init-from", "generator=first:generator", "--set", "epochs=3", "--steps", "2")
+    config = json.loads(result.output[: result.output.rindex("}") + 1])
+    assert config["init_from"] == {"generator": "first:generator"}
+    assert config["steps"] == 2 and config["epochs"] == 3  # an explicit --set wins over the --steps reset
+    result = invoke("train", "tiny", "--dry-run", "--init-from", "nonsense")
+    assert result.exit_code == 2 and "TARGET=RUN[:ROLE]" in result.output

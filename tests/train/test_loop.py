@@ -12,7 +12,7 @@ from ganzoo.train.loop import IndexStream, Trainer, TrainingError
 
 def make(name, run_dir, **overrides):
     config = load_book().resolve(name, overrides)
-    return Trainer(config, run_dir, log=lambda *_: None)
+    return Trainer(config, run_dir)
 
 
 def flat_state(state):

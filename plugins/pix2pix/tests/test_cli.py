@@ -37,7 +37,7 @@ TINY = {
 
 def tiny_trainer(run_dir: Path, steps: int, **overrides: object) -> Trainer:
     config = load_book().resolve("pix2pix", {**TINY, "steps": steps, "checkpoint_every": steps, **overrides})
-    return Trainer(config, run_dir, log=lambda line: None)
+    return Trainer(config, run_dir)
 
 
 def held_out_l1(trainer: Trainer, translate: Callable[[Tensor], Tensor] | None = None) -> float:

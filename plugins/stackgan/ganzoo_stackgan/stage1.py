@@ -15,7 +15,7 @@ class StageOneGenerator(Generator):
     """``[c, z] -> fc -> 4x4 x (8 base) -> x2 upsampling blocks -> image``.
 
     ``c`` is a conditioning-augmentation sample of the caption embedding (``condition_dim`` wide,
-    the paper's N_g = 128); ``base_channels`` = 128 gives the paper's 1024 channels at 4x4.
+    the paper's N_g = 128); ``base_channels`` = 128 gives the authors' 1024 channels at 4x4.
     """
 
     def __init__(
@@ -58,7 +58,7 @@ class TextMatchingDiscriminator(Discriminator):
     """Down-samples the image to 4x4, joins the compressed text code replicated spatially, and
     scores the pair with a 1x1 conv then a 4x4 conv (Stage-I and Stage-II alike).
 
-    Blocks double the channels from ``base_channels`` (the paper's N_d = 64); higher resolutions
+    Blocks double the channels from ``base_channels`` (64 in the authors' code); higher resolutions
     (Stage-II) have more blocks and 3x3 convolutions that bring the width back to 8 x base, as in
     the paper. With no condition it scores the image alone.
     """
@@ -69,7 +69,7 @@ class TextMatchingDiscriminator(Discriminator):
         channels: int = 3,
         condition: Condition = NO_CONDITION,
         base_channels: int = 64,
-        text_dim: int = 128,
+        text_dim: int = 128,  # the paper's N_d
     ) -> None:
         super().__init__()
         steps = levels(resolution, 4, "stackgan discriminator")
