@@ -12,7 +12,7 @@ from rich.table import Table
 from ganzoo import plugins
 from ganzoo.build import build_dataset
 from ganzoo.cli.common import console, report_broken_plugins
-from ganzoo.cli.train import LOADER_FOR_LAYOUT
+from ganzoo.cli.train import data_overrides
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
@@ -32,9 +32,10 @@ def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | N
     name = dataset or config.dataset.name
     kwargs = dict(config.dataset.kwargs) if name == config.dataset.name else {}
     if data is not None:
-        if "root" not in registry.get("dataset", name).parameters():
-            name, kwargs = LOADER_FOR_LAYOUT["image"], {}
-        kwargs["root"] = str(data)
+        chosen = data_overrides(data, name, type(loaded.task), registry)
+        if chosen.get("dataset.name", name) != name:
+            name, kwargs = chosen.pop("dataset.name"), {}
+        kwargs.update({key.removeprefix("dataset."): value for key, value in chosen.items()})
     params = registry.get("dataset", name).parameters()
     for flag, key, value in (("--split", "split", split), ("--direction", "direction", direction)):
         if value is None:

@@ -22,8 +22,23 @@ from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
 from ganzoo.train.loop import Trainer, config_from_meta
 from ganzoo.train.runtime import PRECISIONS
 
-#: the real-data loader used with ``--data PATH`` when the preset's dataset is a built-in one.
-LOADER_FOR_LAYOUT = {"none": "image-folder", "class": "image-folder", "text": "captions", "image": "aligned", "unpaired": "unpaired-folders"}
+def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict[str, Any]:
+    """``--data PATH``: the dataset's root (or manifest); for a built-in dataset, which takes no
+    path, the real-data loader of the task's layout."""
+    params = registry.get("dataset", dataset).parameters()
+    for key in ("root", "manifest"):
+        if key in params:
+            return {f"dataset.{key}": str(path)}
+    if task_class.layout == "unpaired":
+        name = "unpaired-folders"
+    elif task_class.condition_kind == "image":
+        name = "aligned"
+    elif task_class.condition_kind == "text":
+        name = "captions-jsonl" if path.is_file() else "captions-reed"
+    else:
+        name = "image-folder"
+    key = "manifest" if name == "captions-jsonl" else "root"
+    return {"dataset.name": name, f"dataset.{key}": str(path)}
 
 
 class RichProgress:
@@ -113,12 +128,7 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     if flags.get("dataset"):
         overrides["dataset.name"] = flags["dataset"]
     if flags.get("data"):
-        dataset = flags.get("dataset") or config.dataset.name
-        if "root" not in registry.get("dataset", dataset).parameters():
-            kind = "unpaired" if _task_class(config, registry).layout == "unpaired" else _task_class(config, registry).condition_kind
-            dataset = LOADER_FOR_LAYOUT[kind]
-            overrides["dataset.name"] = dataset
-        overrides["dataset.root"] = str(flags["data"])
+        overrides.update(data_overrides(flags["data"], flags.get("dataset") or config.dataset.name, _task_class(config, registry), registry))
     for key in ("direction", "skip_bad"):
         if flags.get(key):
             overrides[f"dataset.{key}"] = flags[key]
