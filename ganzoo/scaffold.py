@@ -103,7 +103,7 @@ The plugin ships the preset `$name-shapes`: this generator against the DCGAN dis
 (from ganzoo-dcgan) with the non-saturating loss (from ganzoo-gan) on the built-in shapes.
 
     ganzoo train $name-shapes --device cpu
-    ganzoo train demo --gen $name                  # or mix it into any preset
+    ganzoo train dcgan-class --gen $name           # or mix it into any noise preset
     ganzoo export runs/$name-shapes-000 -o $name.safetensors
     ganzoo sample $name.safetensors -n 16
 

@@ -26,8 +26,8 @@ def export_command(run: Path, output: Path, ema: bool, parts: str) -> None:
 
     \b
     Examples:
-      ganzoo export runs/demo-000 -o demo.safetensors
-      ganzoo sample demo.safetensors --class circle -n 16
+      ganzoo export runs/dcgan-class-000 -o dcgan.safetensors
+      ganzoo sample dcgan.safetensors --class circle -n 16
     """
     report_broken_plugins()
     path = export_run(run, output, ema=ema, parts=parts)  # type: ignore[arg-type]
