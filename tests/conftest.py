@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,7 +10,6 @@ import torch
 from ganzoo import plugins
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
 def make_tiny_host() -> plugins.PluginHost:

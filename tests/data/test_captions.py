@@ -15,8 +15,9 @@ from ganzoo.data.base import DataError
 from ganzoo.data.captions import FLOWER_TEMPLATES, captions_jsonl, captions_reed, flowers102
 from ganzoo.interfaces import Condition
 from ganzoo.plugins import registry
+from tests.shared_data import SHARED_DATA
 
-FLOWERS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "flowers102"
+FLOWERS = SHARED_DATA / "flowers102"
 
 
 def write_image(path: Path, colour: tuple[int, int, int] = (255, 0, 0), size: int = 16) -> None:

@@ -10,8 +10,9 @@ from PIL import Image
 
 from ganzoo.data.base import DataError
 from ganzoo.data.folder import image_folder
+from tests.shared_data import SHARED_DATA
 
-FLOWERS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "flowers102"
+FLOWERS = SHARED_DATA / "flowers102"
 
 
 def write_images(folder: Path, count: int, value: int, size: int = 20, mode: str = "RGB") -> None:

@@ -10,8 +10,9 @@ import torch
 
 from ganzoo.data.base import DataError
 from ganzoo.data.mnist import mnist
+from tests.shared_data import SHARED_DATA
 
-MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "mnist"
+MNIST = SHARED_DATA / "mnist"
 
 
 def idx_bytes(array: torch.Tensor) -> bytes:

@@ -11,8 +11,9 @@ from PIL import Image
 from ganzoo.data.base import DataError
 from ganzoo.data.paired import aligned, paired_folders
 from ganzoo.plugins import registry
+from tests.shared_data import SHARED_DATA
 
-FACADES = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "facades"
+FACADES = SHARED_DATA / "facades"
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
 

@@ -10,8 +10,9 @@ from PIL import Image
 
 from ganzoo.data.base import DataError
 from ganzoo.data.unpaired import facades_unpaired, unpaired_folders
+from tests.shared_data import SHARED_DATA
 
-FACADES = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "facades"
+FACADES = SHARED_DATA / "facades"
 
 
 def save(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (20, 20)) -> None:
