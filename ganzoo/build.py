@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Collection
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
@@ -70,24 +70,27 @@ class Model:
 
 
 def build_model(config: TrainConfig, registry: Registry, source: Condition, mix: Mix | None = None,
-                roles: Collection[str] | None = None) -> Model:
+                roles: Collection[str] | None = None, states: dict[str, dict[str, Tensor]] | None = None) -> Model:
     """Networks, conditioner, loss and task, for data with raw condition ``source``.
 
     ``roles`` builds only those networks (a generator-only export needs no discriminators); the
-    conditioner, when the config has one, is always built.
+    conditioner, when the config has one, is always built. ``states`` (role -> saved weights) reach
+    the factories that take a ``state`` argument: components that would otherwise read an external
+    file to be built (the CLIP conditioner) build from the weights about to be loaded instead.
     """
+    states = states or {}
     mix = mix or check_mix(config, registry)
     nets: dict[str, nn.Module] = {}
     fed = source
     if mix.conditioner is not None:
-        nets["conditioner"] = create(mix.conditioner, {"source": source})
+        nets["conditioner"] = create(mix.conditioner, {"source": source, "state": states.get("conditioner")})
         fed = nets["conditioner"].output
     context = {"resolution": config.resolution, "channels": config.channels, "condition": fed}
     for role, resolved in mix.nets.items():
         if roles is None or role in roles:
             # a task may feed a role the other domain's image although the data carry no condition
             role_fed = Condition("image", config.channels) if mix.task_class.role_conditions.get(role) == "image" else fed
-            nets[role] = create(resolved, {**context, "condition": role_fed})
+            nets[role] = create(resolved, {**context, "condition": role_fed, "state": states.get(role)})
     loss = create(mix.loss, {})
     task = create(mix.task, {"loss": loss, "source": source})
     return Model(config=config, task=task, nets=nets, source=source)

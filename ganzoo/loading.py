@@ -96,7 +96,7 @@ def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], devi
 
     config = config_from_meta(meta)
     target = resolve_device(str(device))
-    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]), roles=roles)
+    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]), roles=roles, states=weights)
     unknown = sorted(set(weights) - set(model.nets))
     if unknown:
         raise GanzooError(f"saved weights hold network {unknown[0]!r}, which this model does not have (it has {', '.join(model.nets)})")

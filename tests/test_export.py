@@ -289,3 +289,18 @@ def test_cli_shows_a_damaged_export_as_one_line(exported):
     result = CliRunner().invoke(cli, ["sample", str(exported), "--device", "cpu"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_clip_conditioned_export_loads_without_the_clip_file(host, tmp_path):
+    """The exported text tower rebuilds from its own tensors: the CLIP weights file may be gone."""
+    from tests.conditioning.test_conditioners import tiny_clip
+
+    weights = tmp_path / "tiny-clip.pt"
+    torch.save(tiny_clip().state_dict(), weights)
+    run = train("tiny", tmp_path / "run", task="text-conditional", conditioner={"name": "clip", "weights": str(weights)})
+    path = export_run(run, tmp_path / "clip.safetensors")
+    prompts = ["a red circle on a blue background", "a green cross on a white background"]
+    expected = load(run).sample(4, prompts=prompts, seed=3)["samples"]
+    weights.unlink()
+    rebuilt = load_export(path)
+    assert torch.equal(rebuilt.sample(4, prompts=prompts, seed=3)["samples"], expected)

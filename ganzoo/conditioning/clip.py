@@ -85,6 +85,29 @@ def _clip_load(clip: ModuleType, name: str, download_root: str | None = None) ->
     return model.float()
 
 
+def text_tower_from_state(state: dict[str, Tensor]) -> nn.Module:
+    """An empty CLIP text tower shaped like ``state`` (an exported encoder's weights), to load them into.
+
+    Every size follows from the tensor shapes, heads from CLIP's convention of 64 channels a head.
+    """
+    clip = import_clip()
+    try:
+        vocab, width = state["token_embedding.weight"].shape
+        context = state["positional_embedding"].shape[0]
+        embed_dim = state["text_projection"].shape[1]
+    except KeyError as error:
+        raise ConditionerError(f"saved clip conditioner weights lack {error.args[0]!r}") from None
+    layers = len({key.split(".")[2] for key in state if key.startswith("transformer.resblocks.")})
+    tower = nn.Module()
+    tower.context_length = context
+    tower.token_embedding = nn.Embedding(vocab, width)
+    tower.positional_embedding = nn.Parameter(torch.empty(context, width))
+    tower.transformer = clip.model.Transformer(width, layers, max(1, width // 64), torch.full((context, context), float("-inf")).triu_(1))
+    tower.ln_final = clip.model.LayerNorm(width)
+    tower.text_projection = nn.Parameter(torch.empty(width, embed_dim))
+    return tower
+
+
 def clip_text_encoder(
     source: Condition,
     model: str = "ViT-B/32",
@@ -93,8 +116,14 @@ def clip_text_encoder(
     download: bool = False,
     finetune: bool = False,
     normalize: bool = True,
+    state: dict[str, Tensor] | None = None,
 ) -> ClipTextEncoder:
-    """CLIP's text encoder (frozen unless ``finetune``); weights from a file or the clip cache."""
+    """CLIP's text encoder (frozen unless ``finetune``); weights from a file or the clip cache.
+
+    ``state`` (filled in when a run or export is loaded) holds the encoder's saved weights: the tower
+    is then shaped from them and no CLIP file is needed.
+    """
     require_text(source, "clip")
-    return ClipTextEncoder(load_clip_model(model, weights, cache_dir, download), finetune=finetune, normalize=normalize)
+    tower = text_tower_from_state(state) if state is not None else load_clip_model(model, weights, cache_dir, download)
+    return ClipTextEncoder(tower, finetune=finetune, normalize=normalize)
 
