@@ -9,13 +9,10 @@ from ganzoo.registry import Component, collect
 @hookimpl
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
-    from ganzoo.data import paired, shapes
-    from ganzoo.data import folder, mnist
-    from ganzoo.data import unpaired
+    from ganzoo import conditioning
+    from ganzoo.data import captions, folder, mnist, paired, shapes, unpaired
     from ganzoo.metrics import fid, pixel
     from ganzoo.train import tasks
-    from ganzoo import conditioning
-    from ganzoo.data import captions
 
     return collect(
         mnist,

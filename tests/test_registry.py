@@ -1,7 +1,17 @@
 import pytest
 
 from ganzoo.interfaces import Ports
-from ganzoo.registry import BadArguments, Component, DuplicateComponent, Provider, Registry, RegistryError, UnknownComponent, collect, component
+from ganzoo.registry import (
+    BadArguments,
+    Component,
+    DuplicateComponent,
+    Provider,
+    Registry,
+    RegistryError,
+    UnknownComponent,
+    collect,
+    component,
+)
 
 
 @component("generator", "toy-gen", ports=Ports(resolutions=(32,)))

@@ -22,6 +22,7 @@ from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
 from ganzoo.train.loop import Trainer, config_from_meta
 from ganzoo.train.runtime import PRECISIONS
 
+
 def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict[str, Any]:
     """``--data PATH``: the dataset's root (or manifest); for a built-in dataset, which takes no
     path, the real-data loader of the task's layout."""

@@ -7,10 +7,16 @@ dataset's raw condition as the context argument ``source``.
 from __future__ import annotations
 
 from ganzoo.conditioning.augmentation import ConditioningAugmentation, kl_divergence
-from ganzoo.conditioning.clip import ClipTextEncoder, clip_text_encoder, load_clip_model
-from ganzoo.conditioning.embeddings import PrecomputedEmbeddings, convert_stackgan_pickles, precomputed_embeddings, read_embeddings, write_embeddings
-from ganzoo.conditioning.labels import ClassEmbedding
 from ganzoo.conditioning.base import ConditionerError, require_text
+from ganzoo.conditioning.clip import ClipTextEncoder, clip_text_encoder, load_clip_model
+from ganzoo.conditioning.embeddings import (
+    PrecomputedEmbeddings,
+    convert_stackgan_pickles,
+    precomputed_embeddings,
+    read_embeddings,
+    write_embeddings,
+)
+from ganzoo.conditioning.labels import ClassEmbedding
 from ganzoo.conditioning.text import CaptionTokenizer, LearnedTextEncoder
 from ganzoo.interfaces import Condition, Ports
 from ganzoo.registry import component

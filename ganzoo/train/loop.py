@@ -21,8 +21,8 @@ from torch import Tensor, nn
 import ganzoo
 from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
-from ganzoo.errors import GanzooError
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
+from ganzoo.errors import GanzooError
 from ganzoo.images import save_grid
 from ganzoo.interfaces import Condition
 from ganzoo.mix import check_mix
@@ -35,7 +35,6 @@ from ganzoo.train.checkpoint import (
     SAMPLES,
     atomic_write,
     load_checkpoint,
-    read_meta,
     save_checkpoint,
     write_json,
 )

@@ -5,9 +5,10 @@ import json
 import pytest
 import torch
 
+from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
 from ganzoo.train.checkpoint import load_checkpoint
-from ganzoo.train.loop import IndexStream, Trainer, TrainingError
+from ganzoo.train.loop import IndexStream, Trainer
 
 
 def make(name, run_dir, **overrides):
@@ -119,7 +120,7 @@ def test_init_from_another_run(tiny_host, in_tmp):
     ],
 )
 def test_bad_training_settings_are_refused(tiny_host, in_tmp, overrides, message):
-    with pytest.raises(Exception, match=message):
+    with pytest.raises(GanzooError, match=message):
         make("tiny", in_tmp / "bad", **overrides)
 
 

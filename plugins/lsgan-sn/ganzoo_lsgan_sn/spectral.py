@@ -13,13 +13,13 @@ The text-to-image LSGAN-SN of the seed work is this discriminator with a text em
 
 from __future__ import annotations
 
+from ganzoo_dcgan.dcgan import PORTS, DCGANDiscriminator, EmbeddingHead
+from ganzoo_dcgan.heads import checked_condition
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganzoo.interfaces import Condition, Discriminator
 from ganzoo.registry import component
-from ganzoo_dcgan.dcgan import PORTS, DCGANDiscriminator, EmbeddingHead
-from ganzoo_dcgan.heads import checked_condition
 
 NORMALISED_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)
 

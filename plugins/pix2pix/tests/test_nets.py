@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from ganzoo_pix2pix.patchgan import PatchDiscriminator
+from ganzoo_pix2pix.unet import UNetGenerator
 from torch import nn
 from torch.nn.utils import parametrize
 
 from ganzoo.interfaces import Condition
 from ganzoo.plugins import registry
-from ganzoo_pix2pix.patchgan import PatchDiscriminator
-from ganzoo_pix2pix.unet import UNetGenerator
 
 IMAGE = Condition("image", 3)
 GENERATORS = ["unet", "unet-128", "unet-256", "resnet", "resnet-6blocks", "resnet-9blocks"]

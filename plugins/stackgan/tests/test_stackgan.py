@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 import torch
+from ganzoo_stackgan.stage1 import StageOneGenerator, TextMatchingDiscriminator
+from ganzoo_stackgan.stage2 import StageTwoGenerator
+from ganzoo_stackgan.task import StackedTextConditionalTask
 
 from ganzoo.interfaces import Condition
 from ganzoo.plugins import registry
 from ganzoo.registry import RegistryError
 from ganzoo.testing import check_discriminator, check_generator, declared_cases
-from ganzoo_stackgan.stage1 import StageOneGenerator, TextMatchingDiscriminator
-from ganzoo_stackgan.stage2 import StageTwoGenerator
-from ganzoo_stackgan.task import StackedTextConditionalTask
 
 EMBEDDING = Condition("embedding", 12)
 TINY_STAGE1 = {"name": "stackgan-stage1", "base_channels": 4, "latent_dim": 8, "condition_dim": 6}

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from ganzoo_ugatit.nets import AdaLIN, LayerInstanceNorm, UGATITDiscriminator, UGATITGenerator, heatmap_image
+from ganzoo_ugatit.task import DISCRIMINATORS, GENERATORS, UGATITTask
 from PIL import Image
 from torch import nn
 from torch.nn.utils import parametrize
@@ -19,8 +21,6 @@ from ganzoo.mix import MixError, check_mix
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Component
 from ganzoo.testing import check_discriminator, components_of, declared_cases
-from ganzoo_ugatit.nets import AdaLIN, LayerInstanceNorm, UGATITDiscriminator, UGATITGenerator, heatmap_image
-from ganzoo_ugatit.task import DISCRIMINATORS, GENERATORS, UGATITTask
 
 RES = 16
 TINY_GENERATOR = {"base_channels": 4, "n_blocks": 1}
