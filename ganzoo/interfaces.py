@@ -155,10 +155,6 @@ class Loss(nn.Module, abc.ABC):
         """Generator loss on the discriminator's logits for its samples (a scalar)."""
 
 
-def count_parameters(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 def as_float_image(batch: Tensor) -> Tensor:
     """uint8 ``[B, C, H, W]`` in [0, 255] -> float in [-1, 1] (the range every generator produces)."""
     return batch.to(torch.float32).div_(127.5).sub_(1.0)
@@ -174,5 +170,4 @@ __all__ = [
     "NO_CONDITION",
     "Ports",
     "as_float_image",
-    "count_parameters",
 ]

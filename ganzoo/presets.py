@@ -279,10 +279,6 @@ def apply_override(table: dict[str, Any], dotted: str, value: Any) -> None:
     node[last] = value
 
 
-def packaged_zoo() -> str:
-    return resources.files("ganzoo").joinpath(PACKAGED_ZOO).read_text(encoding="utf-8")
-
-
 def load_book(extra: list[Path] | None = None, cwd: Path | None = None) -> PresetBook:
     """All layers: plugin presets, the packaged zoo.toml, ./zoo.toml, then ``extra`` files."""
     from ganzoo import plugins

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ganzoo.interfaces import as_float_image
 from ganzoo.presets import AugmentConfig
 
 IMAGE_KEYS = ("image", "source", "a", "b")
@@ -20,7 +21,7 @@ def to_float(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
     out = dict(batch)
     for key in IMAGE_KEYS:
         if key in out:
-            out[key] = out[key].to(device, non_blocking=True).float().div_(127.5).sub_(1.0)
+            out[key] = as_float_image(out[key].to(device, non_blocking=True))
     if "label" in out:
         out["label"] = out["label"].to(device, non_blocking=True)
     return out
