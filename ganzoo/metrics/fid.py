@@ -53,7 +53,7 @@ class FID(ImageMetric):
         try:
             self.metric = FrechetInceptionDistance(feature=features, feature_extractor_weights_path=str(weights) if weights else None)
         except ModuleNotFoundError as error:
-            raise MetricError(f"FID needs torch-fidelity: pip install torch-fidelity ({error})") from None
+            raise MetricError(f"FID needs torch-fidelity: pip install 'ganzoo[fid]' ({error})") from None
 
     def update(self, output: Tensor, target: Tensor) -> None:
         self.metric.update(_inception_input(target), real=True)
