@@ -208,9 +208,8 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "name" not in value:
-            merged[key] = deep_merge(merged[key], value)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict) and value.get("name") == merged[key].get("name"):
+        # a table naming another component replaces the old one (its kwargs belong to the old one)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and value.get("name", merged[key].get("name")) == merged[key].get("name"):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)

@@ -107,21 +107,18 @@ def next_run_dir(root: Path, preset: str) -> Path:
 def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
     """Dotted-key overrides for the preset, from the CLI flags that were given."""
     overrides: dict[str, Any] = {}
-    simple = {"steps": "steps", "epochs": "epochs", "batch_size": "batch_size", "seed": "seed", "device": "device",
-              "precision": "precision", "resolution": "resolution", "channels": "channels", "ema": "ema"}
-    for flag, key in simple.items():
-        if flags.get(flag) is not None:
-            overrides[key] = flags[flag]
+    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema"):
+        if flags.get(key) is not None:
+            overrides[key] = flags[key]
     if flags.get("steps") is not None and flags.get("epochs") is None:
         overrides["epochs"] = None  # --steps sets the length even where the preset counts epochs
-    if flags.get("gen"):
-        for role, kind in _task_roles(config, registry).items():
-            if kind == "generator" and (role == "generator" or "generator" not in config.nets):
-                overrides[f"nets.{role}.name"] = flags["gen"]
-    if flags.get("disc"):
-        for role, kind in _task_roles(config, registry).items():
-            if kind == "discriminator" and (role == "discriminator" or "discriminator" not in config.nets):
-                overrides[f"nets.{role}.name"] = flags["disc"]
+    task_class = registry.get("task", config.task.name).factory
+    # --gen/--disc set the role of that name, or every role of that kind (UGATIT's gen_ab, gen_ba)
+    for flag, kind in (("gen", "generator"), ("disc", "discriminator")):
+        if flags.get(flag):
+            for role, role_kind in task_class.roles.items():
+                if role_kind == kind and (role == kind or kind not in config.nets):
+                    overrides[f"nets.{role}.name"] = flags[flag]
     if flags.get("loss"):
         overrides["loss.name"] = flags["loss"]
     if flags.get("cond"):
@@ -129,7 +126,7 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     if flags.get("dataset"):
         overrides["dataset.name"] = flags["dataset"]
     if flags.get("data"):
-        overrides.update(data_overrides(flags["data"], flags.get("dataset") or config.dataset.name, _task_class(config, registry), registry))
+        overrides.update(data_overrides(flags["data"], flags.get("dataset") or config.dataset.name, task_class, registry))
     for key in ("direction", "skip_bad"):
         if flags.get(key):
             overrides[f"dataset.{key}"] = flags[key]
@@ -138,14 +135,6 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     for key, value in flags.get("assignments", ()):
         overrides[key] = value
     return overrides
-
-
-def _task_class(config: TrainConfig, registry) -> type:
-    return registry.get("task", config.task.name).factory
-
-
-def _task_roles(config: TrainConfig, registry) -> dict[str, str]:
-    return dict(_task_class(config, registry).roles)
 
 
 def relaunch_distributed(nproc: int) -> None:

@@ -24,7 +24,6 @@ from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_grid
-from ganzoo.interfaces import Condition
 from ganzoo.mix import check_mix
 from ganzoo.presets import OptimConfig, TrainConfig, from_plain
 from ganzoo.registry import Registry
@@ -137,13 +136,13 @@ class Stats:
         return dict(zip(keys, values))
 
 
-def run_meta(config: TrainConfig, source: Condition, dataset: Any = None, class_names: list[str] | None = None) -> dict[str, Any]:
+def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
     """What a run or export needs to be rebuilt: config, data condition, versions."""
     host = plugins.host()
     return {
         "config": config.to_dict(),
-        "source": source.to_dict(),
-        "class_names": class_names if class_names is not None else getattr(dataset, "class_names", None),
+        "source": dataset.condition.to_dict(),
+        "class_names": getattr(dataset, "class_names", None),
         "ganzoo": ganzoo.__version__,
         "plugins": {p.distribution: p.version for p in host.providers.values()},
     }
@@ -213,7 +212,7 @@ class Trainer:
         self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         self.step = 0
         self.stats = Stats()
-        self.meta = run_meta(config, self.dataset.condition, self.dataset)
+        self.meta = run_meta(config, self.dataset)
         self.fixed = self._fixed_inputs()
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
