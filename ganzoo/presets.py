@@ -115,6 +115,10 @@ class TrainConfig:
     init_from: dict[str, str] = field(default_factory=dict)
     #: parameters kept frozen (``role`` or ``role.submodule``).
     freeze: list[str] = field(default_factory=list)
+    #: the fast step (whole step as one CUDA graph, see docs/performance.md): auto (on for CUDA), on, off.
+    fast: str = "auto"
+    #: channels-last memory format for the networks (pays with bf16 convolutions on tensor cores).
+    channels_last: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return to_plain(self)

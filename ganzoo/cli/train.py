@@ -110,6 +110,8 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema"):
         if flags.get(key) is not None:
             overrides[key] = flags[key]
+    if flags.get("fast") is not None:
+        overrides["fast"] = fast_mode(flags["fast"])
     if flags.get("steps") is not None and flags.get("epochs") is None:
         overrides["epochs"] = None  # --steps sets the length even where the preset counts epochs
     task_class = registry.get("task", config.task.name).factory
@@ -135,6 +137,11 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     for key, value in flags.get("assignments", ()):
         overrides[key] = value
     return overrides
+
+
+def fast_mode(flag: bool) -> str:
+    """``--fast`` / ``--no-fast`` -> the config's ``fast`` value."""
+    return "on" if flag else "off"
 
 
 def relaunch_distributed(nproc: int) -> None:
@@ -168,6 +175,8 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Continue the run in this folder exactly.")
 @click.option("--device", help="auto, cpu, cuda or cuda:N.")
 @click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA).")
+@click.option("--fast/--no-fast", default=None,
+              help="The fast step: the whole step replayed as one CUDA graph (default: on for CUDA; on the CPU it runs eagerly).")
 @click.option("--seed", type=int)
 @click.option("--steps", type=click.IntRange(min=1), help="Training steps.")
 @click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Training length in passes over the data (instead of --steps).")
@@ -218,6 +227,8 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     if trainer.runtime.is_main and not quiet:
         console.print(f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
                       f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+        if trainer.fast is not None and trainer.fast.note:
+            console.print(f"fast: {trainer.fast.note}")
     try:
         last = trainer.run(None if quiet or not trainer.runtime.is_main else RichProgress())
     finally:
@@ -236,14 +247,14 @@ def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) ->
     if not config_path.is_file() or not (run_dir / CHECKPOINT).is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")
     config = config_from_meta(json.loads(config_path.read_text(encoding="utf-8")))
-    changeable = {"steps", "epochs", "device"}
+    changeable = {"steps", "epochs", "device", "fast"}
     fixed = sorted(k for k, v in flags.items() if v not in (None, False, (), []) and k not in changeable)
     if fixed or (preset and preset != config.preset):
         what = f"--{fixed[0].replace('_', '-')}" if fixed else f"preset {preset!r}"
-        raise GanzooError(f"{what} cannot change a resumed run (only --steps, --epochs, --device); start a new run instead")
+        raise GanzooError(f"{what} cannot change a resumed run (only --steps, --epochs, --device, --fast/--no-fast); start a new run instead")
     for key in changeable:
         if flags.get(key) is not None:
-            setattr(config, key, flags[key])
+            setattr(config, key, fast_mode(flags[key]) if key == "fast" else flags[key])
     return config, run_dir
 
 

@@ -37,6 +37,7 @@ from ganzoo.train.checkpoint import (
     save_checkpoint,
     write_json,
 )
+from ganzoo.train.fast import StaticStep, fast_enabled, settle_lr, tensor_lr
 from ganzoo.train.runtime import Runtime, evaluating
 from ganzoo.train.task import Task
 
@@ -117,7 +118,11 @@ def load_run_weights(spec: str, prefer_ema: bool = True) -> dict[str, Tensor]:
 
 @dataclass
 class Stats:
-    """Running sums of per-step statistics, kept on the device between log points."""
+    """Running sums of per-step statistics, kept on the device between log points.
+
+    The sums are buffers updated in place (a captured step keeps adding into the same memory);
+    reading them zeroes them.
+    """
 
     sums: dict[str, Tensor] = field(default_factory=dict)
     count: int = 0
@@ -125,14 +130,19 @@ class Stats:
     def add(self, values: dict[str, Tensor]) -> None:
         for key, value in values.items():
             value = value.detach().float()
-            self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
+            if key in self.sums:
+                self.sums[key].add_(value)
+            else:
+                self.sums[key] = value.clone()
 
     def read(self) -> dict[str, float]:
-        if not self.sums:
+        if not self.sums or not self.count:
             return {}
         keys = list(self.sums)
-        values = torch.stack([self.sums[k] for k in keys]).div(max(self.count, 1)).tolist()  # one sync
-        self.sums, self.count = {}, 0
+        values = torch.stack([self.sums[k] for k in keys]).div(self.count).tolist()  # one sync
+        for total in self.sums.values():
+            total.zero_()
+        self.count = 0
         return dict(zip(keys, values))
 
 
@@ -169,6 +179,9 @@ class Trainer:
         if len(self.dataset) == 0:
             raise TrainingError(f"dataset {config.dataset.name!r} is empty")
         self.model: Model = build_model(config, self.registry, self.dataset.condition, mix).to(device)
+        if config.channels_last:
+            for net in self.model.nets.values():
+                net.to(memory_format=torch.channels_last)
         self.task: Task = self.model.task
         self.nets = self.model.nets
         self.frozen = [submodule(self.nets, path, "freeze") for path in config.freeze]
@@ -192,6 +205,7 @@ class Trainer:
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.schedulers: dict[str, torch.optim.lr_scheduler.LambdaLR] = {}
         factor = lr_factor(config, self.steps)
+        self.fast_on = fast_enabled(config.fast, device)
         for phase in self.task.phases:
             roles = list(phase.roles) + (["conditioner"] if phase.name == self.task.conditioner_phase and "conditioner" in self.nets else [])
             params = [p for role in roles for p in self.role_params.get(role, [])]
@@ -199,9 +213,12 @@ class Trainer:
                 raise TrainingError(f"phase {phase.name} has nothing to train (roles {', '.join(phase.roles)} are frozen)")
             settings = config.optim.get(phase.name, OptimConfig())
             self.phase_params[phase.name] = params
-            self.optimizers[phase.name] = torch.optim.Adam(params, lr=settings.lr, betas=tuple(settings.betas), weight_decay=settings.weight_decay,
-                                                          fused=True)
+            # the fast step reads the learning rate from a device tensor the schedule fills in place
+            lr = tensor_lr(settings.lr, device) if self.fast_on else settings.lr
+            self.optimizers[phase.name] = torch.optim.Adam(params, lr=lr, betas=tuple(settings.betas), weight_decay=settings.weight_decay,
+                                                          fused=True, capturable=self.fast_on and device.type == "cuda")
             self.schedulers[phase.name] = torch.optim.lr_scheduler.LambdaLR(self.optimizers[phase.name], factor)
+            settle_lr(self.optimizers[phase.name], self.schedulers[phase.name], [lr])
         self.trainable = [p for params in self.role_params.values() for p in params]
 
         generator_roles = [role for role, kind in self.task.roles.items() if kind == "generator"]
@@ -214,6 +231,7 @@ class Trainer:
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset)
         self.fixed = self._fixed_inputs()
+        self.fast = StaticStep(self) if self.fast_on else None
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
             self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
@@ -231,6 +249,10 @@ class Trainer:
         else:
             items = [self.dataset[int(i)] for i in indices]
             raw = {k: [it[k] for it in items] if isinstance(items[0][k], str) else torch.stack([torch.as_tensor(it[k]) for it in items]) for k in items[0]}
+        return self.prepare_batch(raw, augment)
+
+    def prepare_batch(self, raw: dict[str, Any], augment: bool = True) -> dict[str, Any]:
+        """Raw dataset rows -> float images on the device, augmented (or centre-cropped)."""
         batch = to_float(raw, self.runtime.device)
         if augment:
             return crop_and_flip(batch, self.config.augment, self.config.resolution, self.augment_rng)
@@ -252,16 +274,30 @@ class Trainer:
             p.requires_grad_(id(p) in active)
 
     def train_step(self) -> None:
+        """One step: the static step (``fast``) or the eager one; then schedules and counters."""
+        if self.fast is not None:
+            self.fast.run()
+        else:
+            indices, epochs = self.stream.indices(self.step, self.config.batch_size, self.runtime.rank, self.runtime.world)
+            self.step_body(self._batch(indices, epochs))
+        for scheduler in self.schedulers.values():
+            scheduler.step()
+        self.stats.count += 1
+        self.step += 1
+
+    def step_body(self, batch: dict[str, Any], graphed: bool = False) -> None:
+        """Every phase on ``batch``, then the EMA: no host synchronisation, so it can be captured.
+
+        ``graphed``: it is being captured into a CUDA graph (autocast must not cache casts then).
+        """
         config, runtime = self.config, self.runtime
-        indices, epochs = self.stream.indices(self.step, config.batch_size, runtime.rank, runtime.world)
-        batch = self._batch(indices, epochs)
         for phase in self.task.phases:
             params = self.phase_params[phase.name]
             optimizer = self.optimizers[phase.name]
             self._set_trainable(params)
             for _ in range(int(getattr(config, phase.repeats)) if phase.repeats else 1):
                 optimizer.zero_grad(set_to_none=True)
-                with runtime.autocast():
+                with runtime.autocast(cache=not graphed):
                     loss, stats = self.task.phase_loss(phase.name, self.nets, batch)
                 loss.backward()
                 runtime.average_gradients(params)
@@ -270,16 +306,16 @@ class Trainer:
                 self.stats.add(stats)
         self._set_trainable(self.trainable)
         self._update_ema()
-        for scheduler in self.schedulers.values():
-            scheduler.step()
-        self.stats.count += 1
-        self.step += 1
+
+    def ema_active(self) -> bool:
+        """Whether this step averages (past ``ema_start``) rather than copies the generator."""
+        return self.step >= self.config.ema_start
 
     @torch.no_grad()
     def _update_ema(self) -> None:
         for role, ema in self.ema.items():
             net = self.nets[role]
-            decay = self.config.ema if self.step >= self.config.ema_start else 0.0
+            decay = self.config.ema if self.ema_active() else 0.0
             ema_params, params = list(ema.parameters()), list(net.parameters())
             torch._foreach_lerp_(ema_params, params, 1.0 - decay)
             for ema_buffer, buffer in zip(ema.buffers(), net.buffers()):
@@ -345,10 +381,12 @@ class Trainer:
                 net.load_state_dict(state["nets"][role])
             for role, net in self.ema.items():
                 net.load_state_dict(state["ema"][role])
+            held = {name: [group["lr"] for group in opt.param_groups] for name, opt in self.optimizers.items()}
             for name, opt in self.optimizers.items():
                 opt.load_state_dict(state["optim"][name])
             for name, sched in self.schedulers.items():
                 sched.load_state_dict(state["sched"][name])
+                settle_lr(self.optimizers[name], sched, held[name])
         except (KeyError, RuntimeError, ValueError) as error:
             raise TrainingError(f"checkpoint does not match this run's networks ({str(error).splitlines()[0]})") from None
         self.step = int(state["step"])
@@ -356,6 +394,8 @@ class Trainer:
         self.augment_rng.set_state(state["rng"]["augment"])
         if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
+        if self.fast is not None:
+            self.fast.invalidate()  # the optimiser state tensors are new objects now
 
     def save_checkpoint(self) -> Path:
         self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
@@ -389,7 +429,7 @@ class Trainer:
                 now = time.perf_counter()
                 rate = (self.step - tick_step) * images_per_step / max(now - tick_time, 1e-9)
                 tick_time, tick_step = now, self.step
-                lr = {f"lr/{name}": opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
+                lr = {f"lr/{name}": float(opt.param_groups[0]["lr"]) for name, opt in self.optimizers.items()}
                 last = {"step": self.step, **values, **lr, "img_per_s": rate}
                 if done and self.runtime.world > 1:
                     last["ranks_agree"] = self.runtime.all_equal(self.weights_checksum())

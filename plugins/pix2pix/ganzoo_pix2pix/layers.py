@@ -63,30 +63,46 @@ class NoiseDropout(nn.Module):
 
 
 class ConditionedInput(nn.Module):
-    """Joins a discriminator's image with its condition along the channels.
+    """Joins a discriminator with its condition along the channels.
 
-    ``image``: the source image is concatenated as is (pix2pix); ``embedding``: the vector is
-    replicated over every pixel and concatenated (so a StackGAN generator can be judged by a
-    PatchGAN); ``none``: the image alone.
+    ``image``: the source image is concatenated to the input as is (pix2pix); ``embedding``: the
+    vector is projected to ``embedding_channels`` and replicated over the features after the first
+    layer (:meth:`join`), where there are a quarter of the pixels and a few channels instead of the
+    whole embedding at full resolution (so a StackGAN generator can be judged by a PatchGAN at the
+    cost of an unconditional one); ``none``: the image alone.
     """
 
-    def __init__(self, channels: int, condition: Condition) -> None:
+    def __init__(self, channels: int, condition: Condition, embedding_channels: int = 32) -> None:
         super().__init__()
         self.kind = condition.kind
         if self.kind not in ("none", "image", "embedding"):
             raise ValueError(f"a pix2pix discriminator takes an image, embedding or no condition, not {condition}")
         if self.kind != "none" and condition.dim <= 0:
             raise ValueError(f"condition {condition.kind} needs a positive size (dim), got {condition.dim}")
-        self.out_channels = channels + (condition.dim if self.kind != "none" else 0)
+        if self.kind == "embedding" and embedding_channels <= 0:
+            raise ValueError(f"embedding_channels must be > 0, got {embedding_channels}")
+        self.out_channels = channels + (condition.dim if self.kind == "image" else 0)
+        self.joined_channels = embedding_channels if self.kind == "embedding" else 0
+        self.project = nn.Sequential(nn.Linear(condition.dim, embedding_channels), nn.LeakyReLU(0.2)) if self.kind == "embedding" else None
+
+    def _check(self, condition: Tensor | None) -> None:
+        if self.kind != "none" and condition is None:
+            raise ValueError(f"this discriminator was built for a {self.kind} condition but got none")
 
     def forward(self, image: Tensor, condition: Tensor | None) -> Tensor:
-        if self.kind == "none":
+        """The first layer's input: the image, with the source image for an image condition."""
+        self._check(condition)
+        if self.kind != "image":
             return image
-        if condition is None:
-            raise ValueError(f"this discriminator was built for a {self.kind} condition but got none")
-        if self.kind == "embedding":
-            condition = condition[:, :, None, None].expand(-1, -1, *image.shape[-2:])
         return torch.cat([image, condition.to(image.dtype)], dim=1)
+
+    def join(self, features: Tensor, condition: Tensor | None) -> Tensor:
+        """``features`` with the projected embedding replicated over them (an embedding condition)."""
+        if self.project is None:
+            return features
+        self._check(condition)
+        projected = self.project(condition.to(features.dtype))
+        return torch.cat([features, projected[:, :, None, None].expand(-1, -1, *features.shape[-2:])], dim=1)
 
 
 def init_weights(module: nn.Module, std: float = 0.02) -> None:

@@ -2,8 +2,9 @@
 
 A fully convolutional net that classifies every overlapping patch as real or fake and returns the
 map of patch logits ``[B, 1, h, w]``. With ``n_layers=3`` each logit sees a 70x70 patch; the
-PixelGAN (``n_layers=0``) judges single pixels with 1x1 convolutions. The image is joined with its
-condition (source image, replicated embedding, or nothing) before the first layer.
+PixelGAN (``n_layers=0``) judges single pixels with 1x1 convolutions. A source image joins the
+input before the first layer (pix2pix); a text embedding is projected to a few channels and joins
+the features after the first layer, where it is cheap (:class:`ConditionedInput`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class PatchDiscriminator(Discriminator):
 
     Each of the ``n_layers`` stride-2 4x4 convolutions doubles the width (at most 8x); two stride-1
     4x4 convolutions follow. ``n_layers=0`` gives the 1x1 PixelGAN. ``spectral_norm`` wraps every
-    convolution (SN-GAN style, usually with ``norm="none"``).
+    convolution and the embedding projection (SN-GAN style, usually with ``norm="none"``).
+    ``embedding_channels``: the width an embedding condition is projected to.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class PatchDiscriminator(Discriminator):
         base_channels: int = 64,
         norm: Norm = "batch",
         spectral_norm: bool = False,
+        embedding_channels: int = 32,
     ) -> None:
         super().__init__()
         check_norm(norm)
@@ -45,24 +48,32 @@ class PatchDiscriminator(Discriminator):
         if resolution < smallest:
             raise ValueError(f"a PatchGAN with n_layers={n_layers} needs a resolution >= {smallest}, got {resolution}")
         self.resolution, self.channels = resolution, channels
-        self.input = ConditionedInput(channels, Condition.parse(condition))
-        self.net = _pixel_layers(self.input.out_channels, base_channels, norm) if n_layers == 0 else _patch_layers(
-            self.input.out_channels, base_channels, n_layers, norm
+        self.input = ConditionedInput(channels, Condition.parse(condition), embedding_channels)
+        joined = self.input.joined_channels
+        self.net = _pixel_layers(self.input.out_channels, base_channels, norm, joined) if n_layers == 0 else _patch_layers(
+            self.input.out_channels, base_channels, n_layers, norm, joined
         )
         init_weights(self)
         if spectral_norm:
             for name, layer in list(self.net.named_children()):
                 if isinstance(layer, nn.Conv2d):
                     setattr(self.net, name, parametrizations.spectral_norm(layer))
+            if self.input.project is not None:
+                self.input.project[0] = parametrizations.spectral_norm(self.input.project[0])
 
     def forward(self, image: Tensor, condition: Tensor | None = None) -> Tensor:
-        return self.net(self.input(image, condition))
+        features = self.net[:FIRST_LAYER](self.input(image, condition))
+        return self.net[FIRST_LAYER:](self.input.join(features, condition))
 
 
-def _patch_layers(in_channels: int, width: int, n_layers: int, norm: str) -> nn.Sequential:
+#: modules of the first layer (convolution, activation): an embedding condition joins after them.
+FIRST_LAYER = 2
+
+
+def _patch_layers(in_channels: int, width: int, n_layers: int, norm: str, joined: int = 0) -> nn.Sequential:
     bias = norm != "batch"
     layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2)]
-    previous = width
+    previous = width + joined
     for layer in range(1, n_layers + 1):
         stride = 2 if layer < n_layers else 1
         current = width * min(2**layer, MAX_WIDTH_FACTOR)
@@ -72,11 +83,11 @@ def _patch_layers(in_channels: int, width: int, n_layers: int, norm: str) -> nn.
     return nn.Sequential(*layers)
 
 
-def _pixel_layers(in_channels: int, width: int, norm: str) -> nn.Sequential:
+def _pixel_layers(in_channels: int, width: int, norm: str, joined: int = 0) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(in_channels, width, 1),
         nn.LeakyReLU(0.2),
-        nn.Conv2d(width, width * 2, 1, bias=norm != "batch"),
+        nn.Conv2d(width + joined, width * 2, 1, bias=norm != "batch"),
         norm_layer(norm, width * 2),
         nn.LeakyReLU(0.2),
         nn.Conv2d(width * 2, 1, 1),
@@ -94,9 +105,10 @@ def patchgan(
     n_layers: int = 3,
     base_channels: int = 64,
     norm: Norm = "batch",
+    embedding_channels: int = 32,
 ) -> PatchDiscriminator:
     """PatchGAN: a logit per overlapping patch (70x70 at n_layers=3)."""
-    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm)
+    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm, embedding_channels=embedding_channels)
 
 
 @component("discriminator", "patchgan-sn", ports=_PORTS)
@@ -107,14 +119,17 @@ def patchgan_sn(
     n_layers: int = 3,
     base_channels: int = 64,
     norm: Norm = "none",
+    embedding_channels: int = 32,
 ) -> PatchDiscriminator:
     """PatchGAN with spectral normalisation on every convolution (no other norm by default)."""
-    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm, spectral_norm=True)
+    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm, spectral_norm=True,
+                              embedding_channels=embedding_channels)
 
 
 @component("discriminator", "pixelgan", ports=_PORTS)
 def pixelgan(
-    resolution: int, channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch"
+    resolution: int, channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch",
+    embedding_channels: int = 32,
 ) -> PatchDiscriminator:
     """PixelGAN: 1x1 convolutions, a logit per pixel (judges colour, not structure)."""
-    return PatchDiscriminator(resolution, channels, condition, 0, base_channels, norm)
+    return PatchDiscriminator(resolution, channels, condition, 0, base_channels, norm, embedding_channels=embedding_channels)

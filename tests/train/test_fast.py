@@ -1,0 +1,176 @@
+"""The fast (static) step agrees with the eager step, falls back with one line, and resumes exactly.
+
+On the CPU the static step runs eagerly: the batch comes from the device index buffer, Adam reads a
+learning-rate tensor the schedule fills in place, statistics accumulate into in-place buffers. With
+the same seed both paths must leave bit-identical weights, EMA, optimiser state and statistics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import torch
+
+from ganzoo.errors import GanzooError
+from ganzoo.presets import load_book
+from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.train.fast import capture_blocker, fast_enabled
+from ganzoo.train.loop import Trainer
+
+REPO = Path(__file__).resolve().parents[2]
+TEXT = {"task": "text-conditional", "conditioner": {"name": "learned", "dim": 8, "width": 4}}
+
+
+def flat_state(trainer: Trainer) -> dict[str, torch.Tensor]:
+    """Every tensor a step changes: weights, buffers, EMA, optimiser slots and learning rates."""
+    state = trainer.state_dict()
+    out = {}
+    for group in ("nets", "ema"):
+        for role, tensors in state[group].items():
+            out.update({f"{group}.{role}.{key}": value for key, value in tensors.items()})
+    for phase, opt in state["optim"].items():
+        for index, slots in opt["state"].items():
+            out.update({f"optim.{phase}.{index}.{key}": torch.as_tensor(value) for key, value in slots.items()})
+        out[f"lr.{phase}"] = torch.as_tensor(float(trainer.optimizers[phase].param_groups[0]["lr"]), dtype=torch.float64)
+    return out
+
+
+def assert_identical(eager: Trainer, fast: Trainer) -> None:
+    a, b = flat_state(eager), flat_state(fast)
+    assert a.keys() == b.keys()
+    different = [k for k in a if not torch.equal(a[k], b[k])]
+    assert not different, different[:5]
+    assert eager.stats.read() == fast.stats.read()
+
+
+def train(preset: str, run_dir: Path, fast: str, steps: int = 4, cwd: Path | None = None, **overrides: Any) -> Trainer:
+    config = load_book(cwd=cwd).resolve(preset, {"device": "cpu", "steps": steps, "fast": fast, **overrides})
+    trainer = Trainer(config, run_dir)
+    for _ in range(steps):
+        trainer.train_step()
+    return trainer
+
+
+CORE_CASES = {
+    "unconditional": ("tiny", {}),
+    "class-ema-augment": ("tiny-class", {}),
+    "text": ("tiny", TEXT),
+    "paired": ("tiny-paired", {}),
+    "n_critic-r1": ("tiny", {"n_critic": 2, "task.r1_gamma": 1.0}),
+    "ema-start-linear-schedule": ("tiny-class", {"ema_start": 2, "schedule": {"kind": "linear", "decay_start": 0.25}}),
+    "step-schedule": ("tiny", {"schedule": {"kind": "step", "every": 2, "gamma": 0.5}}),
+}
+
+
+@pytest.mark.parametrize("case", list(CORE_CASES))
+def test_static_step_matches_the_eager_step(tiny_host, in_tmp, case):
+    preset, overrides = CORE_CASES[case]
+    eager = train(preset, in_tmp / "eager", "off", **overrides)
+    fast = train(preset, in_tmp / "fast", "on", **overrides)
+    assert eager.fast is None and fast.fast is not None
+    assert isinstance(fast.optimizers["D"].param_groups[0]["lr"], torch.Tensor)
+    assert_identical(eager, fast)
+
+
+def test_schedule_updates_the_learning_rate_tensor_in_place(tiny_host, in_tmp):
+    config = load_book().resolve("tiny", {"device": "cpu", "fast": "on", "schedule": {"kind": "step", "every": 1, "gamma": 0.5}})
+    trainer = Trainer(config, in_tmp / "run")
+    lr = trainer.optimizers["G"].param_groups[0]["lr"]
+    trainer.train_step()
+    trainer.train_step()
+    assert trainer.optimizers["G"].param_groups[0]["lr"] is lr
+    assert float(lr) == pytest.approx(2e-4 * 0.25)
+
+
+def test_ugatit_static_step_matches_eager(in_tmp):
+    pytest.importorskip("ganzoo_ugatit")
+    overrides: dict[str, Any] = {"resolution": 32, "batch_size": 2, "sample_count": 2, "ema": 0.9}
+    for role in ("gen_ab", "gen_ba", "disc_ga", "disc_gb", "disc_la", "disc_lb"):
+        overrides[f"nets.{role}.base_channels"] = 4
+    for role in ("gen_ab", "gen_ba"):
+        overrides[f"nets.{role}.n_blocks"] = 1
+    eager = train("ugatit", in_tmp / "eager", "off", steps=2, cwd=REPO, **overrides)
+    fast = train("ugatit", in_tmp / "fast", "on", steps=2, cwd=REPO, **overrides)
+    assert len(eager.nets) == 6
+    assert_identical(eager, fast)
+
+
+def test_stackgan_stage2_on_a_frozen_stage1_matches_eager(in_tmp):
+    pytest.importorskip("ganzoo_stackgan")
+    overrides = {
+        "resolution": 64, "batch_size": 2, "sample_count": 2, "dataset.count": 8, "conditioner.dim": 8, "conditioner.width": 4,
+        "nets.generator.stage1.base_channels": 2, "nets.generator.base_channels": 2, "nets.generator.residual_blocks": 1,
+        "nets.discriminator.base_channels": 1, "nets.discriminator.text_dim": 4,
+        "init_from": {}, "freeze": ["generator.stage1", "conditioner"], "ema": 0.5,
+    }
+    eager = train("stackgan-stage2", in_tmp / "eager", "off", steps=2, cwd=REPO, **overrides)
+    fast = train("stackgan-stage2", in_tmp / "fast", "on", steps=2, cwd=REPO, **overrides)
+    assert not any(p.requires_grad for p in fast.nets["generator"].stage1.parameters())
+    assert_identical(eager, fast)
+
+
+@pytest.mark.parametrize("first", ["on", "off"])
+def test_resume_with_the_fast_step_is_exact(tiny_host, in_tmp, first):
+    """A run stopped and resumed (with the fast step, from a fast or an eager checkpoint) ends
+    exactly where an uninterrupted fast run does."""
+    config = load_book().resolve("tiny-class", {"device": "cpu", "steps": 6, "fast": "on"})
+    straight = Trainer(config, in_tmp / "straight")
+    straight.run()
+    config = load_book().resolve("tiny-class", {"device": "cpu", "steps": 3, "fast": first})
+    Trainer(config, in_tmp / "resumed").run()
+    config = load_book().resolve("tiny-class", {"device": "cpu", "steps": 6, "fast": "on"})
+    resumed = Trainer(config, in_tmp / "resumed")
+    resumed.load_state_dict(load_checkpoint(in_tmp / "resumed"))
+    held = resumed.optimizers["D"].param_groups[0]["lr"]
+    resumed.run()
+    assert resumed.optimizers["D"].param_groups[0]["lr"] is held  # the tensor a graph reads stays put
+    a, b = flat_state(straight), flat_state(resumed)
+    assert not [k for k in a if not torch.equal(a[k], b[k])]
+    assert torch.equal(straight.augment_rng.get_state(), resumed.augment_rng.get_state())
+
+
+def test_eager_run_resumes_a_fast_checkpoint_with_float_learning_rates(tiny_host, in_tmp):
+    config = load_book().resolve("tiny", {"device": "cpu", "steps": 3, "fast": "on"})
+    Trainer(config, in_tmp / "run").run()
+    config = load_book().resolve("tiny", {"device": "cpu", "steps": 6, "fast": "off"})
+    resumed = Trainer(config, in_tmp / "run", resume=True)
+    assert all(type(opt.param_groups[0]["lr"]) is float for opt in resumed.optimizers.values())
+    resumed.run()
+    assert resumed.step == 6
+
+
+def test_auto_is_on_for_cuda_only_and_bad_modes_are_refused():
+    assert fast_enabled("auto", torch.device("cuda")) and not fast_enabled("auto", torch.device("cpu"))
+    assert fast_enabled("on", torch.device("cpu")) and not fast_enabled("off", torch.device("cuda"))
+    with pytest.raises(GanzooError, match="auto, on, off"):
+        fast_enabled("fastest", torch.device("cpu"))
+
+
+def fake_trainer(device: str = "cuda", world: int = 1, captions: Any = None, flip: bool = False) -> SimpleNamespace:
+    dataset = SimpleNamespace(batch=lambda indices: {}, captions=captions)
+    config = SimpleNamespace(augment=SimpleNamespace(flip=flip, jitter=0), resolution=32)
+    return SimpleNamespace(runtime=SimpleNamespace(device=torch.device(device), world=world), dataset=dataset, config=config)
+
+
+@pytest.mark.parametrize(("trainer", "reason"), [
+    (fake_trainer("cpu"), "no CUDA graphs on cpu"),
+    (fake_trainer(world=2), "data-parallel"),
+    (fake_trainer(captions=[["a red square"]]), "captions are Python strings"),
+])
+def test_what_cannot_be_captured_says_why_in_one_line(trainer, reason):
+    note = capture_blocker(trainer)
+    assert reason in note and "\n" not in note and note.endswith("the static step runs eagerly")
+
+
+def test_a_capturable_run_has_no_blocker():
+    assert capture_blocker(fake_trainer(flip=True)) is None
+
+
+def test_fast_on_the_cpu_notes_that_it_runs_eagerly(tiny_host, in_tmp):
+    config = load_book().resolve("tiny", {"device": "cpu", "fast": "on"})
+    assert "static step runs eagerly" in Trainer(config, in_tmp / "run").fast.note
+    config = load_book().resolve("tiny", {"device": "cpu"})
+    assert Trainer(config, in_tmp / "auto").fast is None
