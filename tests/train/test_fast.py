@@ -7,6 +7,7 @@ the same seed both paths must leave bit-identical weights, EMA, optimiser state 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -174,3 +175,15 @@ def test_fast_on_the_cpu_notes_that_it_runs_eagerly(tiny_host, in_tmp):
     assert "static step runs eagerly" in Trainer(config, in_tmp / "run").fast.note
     config = load_book().resolve("tiny", {"device": "cpu"})
     assert Trainer(config, in_tmp / "auto").fast is None
+
+
+def test_train_flags_set_the_fast_mode(tiny_host, in_tmp):
+    from click.testing import CliRunner
+
+    from ganzoo.cli import cli
+
+    for flag, mode in (("--fast", "on"), ("--no-fast", "off"), (None, "auto")):
+        args = ["train", "tiny", "--dry-run"] + ([flag] if flag else [])
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output[:result.output.rindex("}") + 1])["fast"] == mode
