@@ -23,7 +23,7 @@ from ganzoo.train.runtime import PRECISIONS
 @click.option("--device", help="auto, cpu, cuda or cuda:N.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Batch size (default: the preset's).")
 @click.option("--resolution", type=click.IntRange(min=4), help="Resolution (default: the preset's).")
-@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA).")
+@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA unless --no-fast).")
 @click.option("--gen", help="Generator component (overrides the preset's).")
 @click.option("--disc", help="Discriminator component, e.g. patchgan-sn.")
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True, help="Timed steps per mode.")

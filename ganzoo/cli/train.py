@@ -174,7 +174,7 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Continue the run in this folder exactly.")
 @click.option("--device", help="auto, cpu, cuda or cuda:N.")
-@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA).")
+@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA unless --no-fast).")
 @click.option("--fast/--no-fast", default=None,
               help="The fast step: the whole step replayed as one CUDA graph (default: on for CUDA; on the CPU it runs eagerly).")
 @click.option("--seed", type=int)

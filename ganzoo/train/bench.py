@@ -96,7 +96,8 @@ def bench(config: TrainConfig, steps: int, warmup: int, modes: tuple[str, ...] =
           registry: Registry | None = None) -> dict[str, Any]:
     """Every mode's :class:`StepTiming` of ``config``, with the FLOPs per step and the device."""
     timings, flops, context = [], None, {}
-    warmup = max(warmup, WARMUP_STEPS + 1)  # the fast step warms up, then captures; eager gets as many
+    if "fast" in modes:
+        warmup = max(warmup, WARMUP_STEPS + 1)  # the fast step warms up, then captures; eager gets as many
     for mode in modes:
         timing, flops, context = time_mode(config, mode, steps, warmup, registry, flops)
         timings.append(timing)

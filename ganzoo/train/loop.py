@@ -170,7 +170,7 @@ class Trainer:
         self.config = config
         self.run_dir = Path(run_dir)
         self.registry = registry or plugins.registry()
-        self.runtime = runtime or Runtime.create(config.device, config.precision)
+        self.runtime = runtime or Runtime.create(config.device, config.precision, config.fast)
         device = self.runtime.device
         mix = check_mix(config, self.registry)  # refuse a bad mix before building anything
 

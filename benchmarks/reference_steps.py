@@ -1,0 +1,280 @@
+"""The reference training steps, re-implemented here, timed beside ganzoo's eager and fast steps.
+
+Two steps as their projects ship them, written for this benchmark from the published descriptions
+(no code copied):
+
+* pytorch/examples DCGAN: the paper's 64 px generator and discriminator (width 64, z 100), fp32,
+  a Sigmoid at the end of D with ``BCELoss``, the real and fake halves of D's loss back-propagated
+  separately, and ``.item()`` on D(x), D(G(z)) and both losses every step (the example prints them
+  every iteration), batch 128;
+* pytorch-CycleGAN-and-pix2pix's pix2pix: U-Net 256 (8 downsamplings, BatchNorm, dropout 0.5 in
+  the three innermost 512-channel decoder blocks) + the 70x70 PatchGAN (3 layers, BatchNorm),
+  ``BCEWithLogitsLoss`` + 100 x L1, batch 1, losses read only at print time.
+
+Both read the same device-resident batches, drawn from the dataset of the ganzoo preset they are
+compared with (ganzoo's ``dcgan`` at 64 px and ``pix2pix-facades`` on the built-in paired shapes at
+256 px), and are timed in the same process. Data loading is not timed for any of them (ganzoo
+gathers and augments on the device inside its step; the reference projects load on CPU workers).
+
+    python benchmarks/reference_steps.py --device cuda                    # the issue's settings
+    python benchmarks/reference_steps.py --device cpu --dcgan-batch 8 --steps 3 --warmup 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from tempfile import TemporaryDirectory
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from ganzoo.presets import load_book
+from ganzoo.train.bench import device_name, step_flops, synchronize, time_mode
+from ganzoo.train.fast import WARMUP_STEPS
+from ganzoo.train.loop import Trainer
+from ganzoo.train.runtime import resolve_device
+
+
+def normal_init(module: nn.Module) -> None:
+    """Convolutions ~ N(0, 0.02), BatchNorm scales ~ N(1, 0.02), biases 0 (both projects' init)."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, nn.BatchNorm2d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
+
+
+# ----------------------------------------------------------------------------------------------
+# DCGAN as pytorch/examples trains it
+# ----------------------------------------------------------------------------------------------
+
+def dcgan_generator(z_dim: int = 100, width: int = 64, channels: int = 3) -> nn.Sequential:
+    """z [B, 100, 1, 1] -> 4x4x512 -> ... -> 64x64 image through tanh."""
+    layers: list[nn.Module] = []
+    widths = [z_dim, width * 8, width * 4, width * 2, width]
+    for index, (inp, out) in enumerate(zip(widths, widths[1:])):
+        stride, padding = (1, 0) if index == 0 else (2, 1)
+        layers += [nn.ConvTranspose2d(inp, out, 4, stride, padding, bias=False), nn.BatchNorm2d(out), nn.ReLU(True)]
+    layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1, bias=False), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def dcgan_discriminator(width: int = 64, channels: int = 3) -> nn.Sequential:
+    """64x64 image -> probability of being real (Sigmoid, for BCELoss)."""
+    layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+    for inp, out in ((width, width * 2), (width * 2, width * 4), (width * 4, width * 8)):
+        layers += [nn.Conv2d(inp, out, 4, 2, 1, bias=False), nn.BatchNorm2d(out), nn.LeakyReLU(0.2, True)]
+    layers += [nn.Conv2d(width * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid()]
+    return nn.Sequential(*layers)
+
+
+def dcgan_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tensor]], None], list[nn.Module]]:
+    G, D = dcgan_generator().to(device), dcgan_discriminator().to(device)
+    normal_init(G), normal_init(D)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    criterion = nn.BCELoss()
+    printed: list[float] = []
+
+    def step(batch: dict[str, Tensor]) -> None:
+        real = batch["image"]
+        n = real.shape[0]
+        D.zero_grad()
+        label = torch.full((n,), 1.0, device=device)
+        output = D(real).view(-1)
+        error_real = criterion(output, label)
+        error_real.backward()
+        d_x = output.mean().item()
+        noise = torch.randn(n, 100, 1, 1, device=device)
+        fake = G(noise)
+        label.fill_(0.0)
+        output = D(fake.detach()).view(-1)
+        error_fake = criterion(output, label)
+        error_fake.backward()
+        d_g_z1 = output.mean().item()
+        error_d = error_real + error_fake
+        opt_d.step()
+        G.zero_grad()
+        label.fill_(1.0)
+        output = D(fake).view(-1)
+        error_g = criterion(output, label)
+        error_g.backward()
+        d_g_z2 = output.mean().item()
+        opt_g.step()
+        printed[:] = [error_d.item(), error_g.item(), d_x, d_g_z1, d_g_z2]  # the example prints these every step
+
+    return step, [G, D]
+
+
+# ----------------------------------------------------------------------------------------------
+# pix2pix as pytorch-CycleGAN-and-pix2pix trains it
+# ----------------------------------------------------------------------------------------------
+
+class SkipBlock(nn.Module):
+    """One U-Net level: down, the inner levels, up; its input is concatenated to its output
+    (except at the outermost level, which returns the image)."""
+
+    def __init__(self, outer: int, inner: int, inside: nn.Module | None, *, input_channels: int | None = None,
+                 outermost: bool = False, dropout: bool = False) -> None:
+        super().__init__()
+        self.outermost = outermost
+        source = input_channels if input_channels is not None else outer
+        down = nn.Conv2d(source, inner, 4, 2, 1, bias=False)
+        if outermost:
+            layers = [down, inside, nn.ReLU(True), nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1), nn.Tanh()]
+        elif inside is None:  # innermost: no inner levels, no skip below
+            layers = [nn.LeakyReLU(0.2, True), down, nn.ReLU(True), nn.ConvTranspose2d(inner, outer, 4, 2, 1, bias=False),
+                      nn.BatchNorm2d(outer)]
+        else:
+            layers = [nn.LeakyReLU(0.2, True), down, nn.BatchNorm2d(inner), inside, nn.ReLU(True),
+                      nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1, bias=False), nn.BatchNorm2d(outer)]
+            if dropout:
+                layers.append(nn.Dropout(0.5))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+
+def unet_256(in_channels: int = 3, out_channels: int = 3, width: int = 64) -> nn.Module:
+    """8 downsamplings 256 -> 1; the three 512-channel levels under the innermost use dropout."""
+    block = SkipBlock(width * 8, width * 8, None)
+    for _ in range(3):
+        block = SkipBlock(width * 8, width * 8, block, dropout=True)
+    for scale in (4, 2, 1):
+        block = SkipBlock(width * scale, width * scale * 2, block)
+    return SkipBlock(out_channels, width, block, input_channels=in_channels, outermost=True)
+
+
+def patchgan_70(in_channels: int = 6, width: int = 64) -> nn.Sequential:
+    """C64-C128-C256-C512 then a 1-channel convolution: a map of 70x70 patch logits."""
+    layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+    previous = width
+    for index, stride in ((1, 2), (2, 2), (3, 1)):
+        current = width * min(2**index, 8)
+        layers += [nn.Conv2d(previous, current, 4, stride, 1, bias=False), nn.BatchNorm2d(current), nn.LeakyReLU(0.2, True)]
+        previous = current
+    layers.append(nn.Conv2d(previous, 1, 4, 1, 1))
+    return nn.Sequential(*layers)
+
+
+def pix2pix_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tensor]], None], list[nn.Module]]:
+    G, D = unet_256().to(device), patchgan_70().to(device)
+    normal_init(G), normal_init(D)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce, l1 = nn.BCEWithLogitsLoss(), nn.L1Loss()
+
+    def gan_loss(prediction: Tensor, real: bool) -> Tensor:
+        return bce(prediction, torch.tensor(1.0 if real else 0.0, device=device).expand_as(prediction))
+
+    def step(batch: dict[str, Tensor]) -> None:
+        real_a, real_b = batch["source"], batch["image"]
+        fake_b = G(real_a)
+        D.requires_grad_(True)
+        opt_d.zero_grad()
+        loss_fake = gan_loss(D(torch.cat([real_a, fake_b], 1).detach()), False)
+        loss_real = gan_loss(D(torch.cat([real_a, real_b], 1)), True)
+        ((loss_fake + loss_real) * 0.5).backward()
+        opt_d.step()
+        D.requires_grad_(False)
+        opt_g.zero_grad()
+        loss_g = gan_loss(D(torch.cat([real_a, fake_b], 1)), True) + l1(fake_b, real_b) * 100.0
+        loss_g.backward()
+        opt_g.step()
+
+    return step, [G, D]
+
+
+# ----------------------------------------------------------------------------------------------
+
+CASES: dict[str, dict[str, Any]] = {
+    "dcgan": {"preset": "dcgan", "reference": dcgan_reference_step, "overrides": {}},
+    "pix2pix": {"preset": "pix2pix-facades", "reference": pix2pix_reference_step,
+                "overrides": {"dataset": {"name": "shapes-paired", "count": 64}}},
+}
+
+
+def time_reference(make: Callable, batches: list[dict[str, Tensor]], device: torch.device, steps: int, warmup: int) -> dict[str, float]:
+    step, nets = make(device)
+    for net in nets:
+        net.train()
+    for index in range(warmup):
+        step(batches[index % len(batches)])
+    with FlopCounterMode(display=False) as counter:
+        step(batches[0])
+    synchronize(device)
+    start = time.perf_counter()
+    for index in range(steps):
+        step(batches[index % len(batches)])
+    synchronize(device)
+    seconds = (time.perf_counter() - start) / steps
+    batch_size = batches[0]["image"].shape[0]
+    return {"step_ms": seconds * 1e3, "images_per_s": batch_size / seconds, "gflop_per_step": counter.get_total_flops() / 1e9}
+
+
+def run_case(name: str, device: str, batch_size: int | None, steps: int, warmup: int, precision: str) -> dict[str, Any]:
+    case = CASES[name]
+    overrides = {"device": device, "precision": precision, **case["overrides"]}
+    if batch_size is not None:
+        overrides["batch_size"] = batch_size
+    config = load_book().resolve(case["preset"], overrides)
+    resolved = resolve_device(device)
+    ganzoo_warmup = max(warmup, WARMUP_STEPS + 1) if resolved.type == "cuda" else warmup
+    torch.manual_seed(0)
+    # the reference reads batches of the same dataset, prepared on the device beforehand
+    with TemporaryDirectory() as folder:
+        trainer = Trainer(config, folder)
+        batches = [trainer._batch(*trainer.stream.indices(i, config.batch_size)) for i in range(4)]
+    reference = time_reference(case["reference"], batches, resolved, steps, warmup)
+    rows = {"reference": reference}
+    flops = None
+    for mode in ("eager", "fast"):
+        timing, flops, context = time_mode(config, mode, steps, ganzoo_warmup, flops=flops)
+        rows[mode] = {**timing.to_dict(), "gflop_per_step": flops / 1e9}
+    return {
+        "case": name, "preset": case["preset"], "device": context["device"], "ganzoo_precision": context["precision"],
+        "batch_size": config.batch_size, "resolution": config.resolution, "steps": steps, **rows,
+        "eager_vs_reference": rows["eager"]["images_per_s"] / reference["images_per_s"],
+        "fast_vs_reference": rows["fast"]["images_per_s"] / reference["images_per_s"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
+    parser.add_argument("--dcgan-batch", type=int, default=None, help="DCGAN batch size (default: the preset's 128)")
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--precision", default="auto", help="ganzoo's precision (the reference is always fp32)")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    results = []
+    for name in args.cases:
+        result = run_case(name, args.device, args.dcgan_batch if name == "dcgan" else None, args.steps, args.warmup, args.precision)
+        results.append(result)
+        print(f"{name} on {result['device']} (ganzoo {result['ganzoo_precision']}), batch {result['batch_size']}, "
+              f"{result['resolution']} px, {result['steps']} timed steps")
+        for mode in ("reference", "eager", "fast"):
+            row = result[mode]
+            graph = " (graph)" if row.get("graphed") else ""
+            print(f"  {mode:9s}{graph:8s} {row['step_ms']:10.2f} ms/step {row['images_per_s']:10.1f} img/s "
+                  f"{row['gflop_per_step']:8.2f} GFLOP/step")
+        print(f"  ganzoo eager / reference: {result['eager_vs_reference']:.2f}x   fast / reference: {result['fast_vs_reference']:.2f}x")
+        if result["fast"]["note"]:
+            print(f"  fast: {result['fast']['note']}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
