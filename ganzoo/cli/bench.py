@@ -57,7 +57,8 @@ def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], 
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
-    table = Table(title=f"{preset} on {report['device']}: batch {report['batch_size']}, {report['resolution']} px, "
+    mix = "".join(f" --{flag} {flags[flag]}" for flag in ("gen", "disc") if flags.get(flag))
+    table = Table(title=f"{preset}{mix} on {report['device']}: batch {report['batch_size']}, {report['resolution']} px, "
                         f"{report['precision']}, {report['gflop_per_step']:.2f} GFLOP/step")
     for column in ("mode", "graph", "ms/step", "img/s", "TFLOP/s", "peak MiB"):
         table.add_column(column, justify="left" if column == "mode" else "right")
