@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--set", nargs="*", default=[], help="KEY=VALUE overrides (TOML values) for every preset")
+    parser.add_argument("--set", nargs="*", action="extend", default=[], help="KEY=VALUE overrides (TOML values) for every preset")
     args = parser.parse_args()
     overrides = {"device": args.device, "precision": args.precision, **dict(parse_assignment(item) for item in args.set)}
     for preset in args.presets:

@@ -26,12 +26,12 @@ run() { "$@" 2>>"$LOG" || echo "FAILED ($?): $*" | tee -a "$LOG"; }
 
 if [ "$SMALL" = 1 ]; then  # toy sizes: proves every command runs, measures nothing
   STEPS=2; WARMUP=1; PARITY_STEPS=2; TRAIN_STEPS=6; QUALITY_STEPS=4
-  DCGAN=(--batch-size 4); PIX=(--set dataset.count=4); UGATIT=(--resolution 32); STAGE2=(--resolution 64 --batch-size 2)
-  REF=(--dcgan-batch 2 --cases dcgan)
+  DCGAN=(--batch-size 4); PIX=(--set dataset.count=4); UGATIT=(--resolution 32); STACK=(--batch-size 2); STAGE2=(--resolution 64 --batch-size 2)
+  REF=(--dcgan-batch 2 --cases dcgan); PARITY_SET=(--set batch_size=2)
 else
   STEPS=50; WARMUP=10; PARITY_STEPS=30; TRAIN_STEPS=3000; QUALITY_STEPS=2000
-  DCGAN=(--batch-size 128); PIX=(--set dataset.count=64); UGATIT=(--resolution 256); STAGE2=()
-  REF=()
+  DCGAN=(--batch-size 128); PIX=(--set dataset.count=64); UGATIT=(--resolution 256); STACK=(); STAGE2=()
+  REF=(); PARITY_SET=()
 fi
 PIX_DATA=(--set dataset.name=shapes-paired "${PIX[@]}")
 STAGE2_SET=(--set 'init_from={}' --set 'freeze=["generator.stage1", "conditioner"]')
@@ -41,13 +41,14 @@ stage "machine"
 
 stage "1. fast vs eager, step for step (fp32 and the default precision)"
 for precision in fp32 auto; do
-  run $PYTHON benchmarks/fast_parity.py --device "$DEVICE" --precision $precision --steps $PARITY_STEPS \
-      --presets dcgan ugatit demo --set "batch_size=$([ "$SMALL" = 1 ] && echo 4 || echo 128)" \
-      | tee "$OUT/parity-$precision.jsonl"
+  parity() { run $PYTHON benchmarks/fast_parity.py --device "$DEVICE" --precision $precision --steps $PARITY_STEPS "$@" \
+      | tee -a "$OUT/parity-$precision.jsonl"; }
+  parity --presets dcgan ugatit demo ${PARITY_SET[@]+"${PARITY_SET[@]}"}
+  parity --presets pix2pix-facades --set dataset.name=shapes-paired dataset.count=8 ${PARITY_SET[@]+"${PARITY_SET[@]}"}
 done
 
 stage "2. reference steps (pytorch/examples DCGAN, pix2pix U-Net 256 + PatchGAN 70) vs ganzoo eager and fast"
-run $PYTHON benchmarks/reference_steps.py --device "$DEVICE" --steps $STEPS --warmup $WARMUP "${REF[@]}" --json "$OUT/reference.json" \
+run $PYTHON benchmarks/reference_steps.py --device "$DEVICE" --steps $STEPS --warmup $WARMUP ${REF[@]+"${REF[@]}"} --json "$OUT/reference.json" \
     | tee "$OUT/reference.txt"
 
 stage "3. ganzoo bench: step time, img/s, memory, TFLOP/s, eager vs fast"
@@ -58,9 +59,9 @@ bench dcgan-channels-last dcgan "${DCGAN[@]}" --set channels_last=true
 bench pix2pix-256 pix2pix-facades "${PIX_DATA[@]}"
 bench pix2pix-256-fp32 pix2pix-facades "${PIX_DATA[@]}" --precision fp32
 bench ugatit-light ugatit "${UGATIT[@]}"
-bench stackgan stackgan
-bench stackgan-patchgan-sn stackgan --disc patchgan-sn
-bench stackgan-stage2 stackgan-stage2 "${STAGE2[@]}" "${STAGE2_SET[@]}"
+bench stackgan stackgan ${STACK[@]+"${STACK[@]}"}
+bench stackgan-patchgan-sn stackgan --disc patchgan-sn ${STACK[@]+"${STACK[@]}"}
+bench stackgan-stage2 stackgan-stage2 ${STAGE2[@]+"${STAGE2[@]}"} "${STAGE2_SET[@]}"
 for f in "$OUT"/bench-*.json; do
   $PYTHON - "$f" <<'EOF' | tee -a "$OUT/bench-summary.txt"
 import json, sys

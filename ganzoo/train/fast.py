@@ -100,7 +100,7 @@ class StaticStep:
         if not self.graphed:
             trainer.step_body(self._device_batch(), graphed=False)
             return
-        key = trainer.ema_active()
+        key = trainer.ema_active() if trainer.ema else None
         if self.warmup_left > 0:
             self._warmup()
             return
