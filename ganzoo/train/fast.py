@@ -45,7 +45,9 @@ def capture_blocker(trainer: "Trainer") -> str | None:
         return f"no CUDA graphs on {trainer.runtime.device.type}; the static step runs eagerly"
     if trainer.runtime.world > 1:
         return "data-parallel runs all-reduce gradients between phases; the static step runs eagerly"
-    if host_batches(trainer):
+    if not hasattr(trainer.dataset, "batch"):
+        return "the dataset assembles items on the host (it has no device `batch`); the static step runs eagerly"
+    if getattr(trainer.dataset, "captions", None) is not None:
         return "captions are Python strings encoded on the host every step; the static step runs eagerly"
     augments = trainer.config.augment.flip or trainer.config.augment.jitter > trainer.config.resolution
     if augments and not hasattr(torch.cuda.CUDAGraph, "register_generator_state"):

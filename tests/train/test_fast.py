@@ -160,6 +160,7 @@ def fake_trainer(device: str = "cuda", world: int = 1, captions: Any = None, fli
     (fake_trainer("cpu"), "no CUDA graphs on cpu"),
     (fake_trainer(world=2), "data-parallel"),
     (fake_trainer(captions=[["a red square"]]), "captions are Python strings"),
+    (SimpleNamespace(**{**vars(fake_trainer()), "dataset": object()}), "no device `batch`"),
 ])
 def test_what_cannot_be_captured_says_why_in_one_line(trainer, reason):
     note = capture_blocker(trainer)
