@@ -27,10 +27,10 @@ import ganzoo
 from ganzoo import plugins
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.loading import LoadedModel, from_state
-from ganzoo.mix import Mix, check_mix
+from ganzoo.loading import LoadedModel, from_state, resolved_meta
+from ganzoo.mix import Mix
 from ganzoo.registry import KINDS, Registry
-from ganzoo.train.checkpoint import config_from_meta, load_checkpoint, read_meta
+from ganzoo.train.checkpoint import load_checkpoint, read_meta
 
 #: the metadata key holding the JSON header.
 HEADER_KEY = "ganzoo"
@@ -91,7 +91,7 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
         raise ExportError(f"-o {path}: an export file name must end in .safetensors")
     state = load_checkpoint(Path(run))
     meta = read_meta(state)
-    mix = check_mix(config_from_meta(meta), plugins.registry())
+    mix = resolved_meta(meta).mix
     roles = exported_roles(mix, parts)
     with_ema = ema and any(role in state.get("ema", {}) for role in roles)
     tensors: dict[str, Tensor] = {}
@@ -222,9 +222,9 @@ def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool 
     check_installed(export, registry)
     meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
     try:
-        mix = check_mix(config_from_meta(meta), registry)
-        roles = exported_roles(mix, export.parts)
-        return from_state(meta, weights_by_role(export, roles), device, roles=roles)
+        run = resolved_meta(meta, registry)
+        roles = exported_roles(run.mix, export.parts)
+        return from_state(run, meta, weights_by_role(export, roles), device, roles=roles)
     except GanzooError as error:
         raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
     except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory

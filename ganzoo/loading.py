@@ -18,7 +18,9 @@ from ganzoo import plugins
 from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
-from ganzoo.train.checkpoint import load_checkpoint, read_meta
+from ganzoo.registry import Registry
+from ganzoo.resolve import ResolvedRun, checked
+from ganzoo.train.checkpoint import config_from_meta, load_checkpoint, read_meta
 from ganzoo.train.runtime import evaluating, resolve_device
 
 
@@ -86,17 +88,19 @@ class LoadedModel:
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
 
 
-def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
+def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:
+    """The run described by saved metadata, checked against ``registry`` (default: the installed plugins)."""
+    return checked(config_from_meta(meta), registry or plugins.registry())
+
+
+def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
                roles: Collection[str] | None = None) -> LoadedModel:
-    """Rebuild the model described by ``meta`` and load ``weights`` (role -> state dict).
+    """Rebuild the model of ``run`` (described by ``meta``) and load ``weights`` (role -> state dict).
 
     ``roles`` rebuilds only those networks (plus the conditioner), e.g. a generator-only export.
     """
-    from ganzoo.train.checkpoint import config_from_meta
-
-    config = config_from_meta(meta)
     target = resolve_device(str(device))
-    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]), roles=roles, states=weights)
+    model = build_model(run, Condition.parse(meta["source"]), roles=roles, states=weights)
     unknown = sorted(set(weights) - set(model.nets))
     if unknown:
         raise GanzooError(f"saved weights hold network {unknown[0]!r}, which this model does not have (it has {', '.join(model.nets)})")
@@ -123,7 +127,8 @@ def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
-    return from_state(read_meta(state), weights, device)
+    meta = read_meta(state)
+    return from_state(resolved_meta(meta), meta, weights, device)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

@@ -21,6 +21,7 @@ from ganzoo.metrics.base import ImageMetric
 from ganzoo.metrics.evaluate import evaluate
 from ganzoo.presets import ComponentConfig
 from ganzoo.registry import Registry
+from ganzoo.resolve import checked
 
 DEFAULT_METRICS = "l1,psnr,ssim"
 
@@ -46,7 +47,7 @@ def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | N
     if "split" in params and split is None:
         kwargs["split"] = "test"
     evaluated = dataclasses.replace(config, dataset=ComponentConfig(name, kwargs))
-    return build_dataset(evaluated, registry, load_size=config.resolution)
+    return build_dataset(checked(evaluated, registry), load_size=config.resolution)
 
 
 def parse_metrics(names: str, registry: Registry, fid_weights: Path | None) -> dict[str, ImageMetric]:
