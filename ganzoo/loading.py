@@ -26,11 +26,13 @@ from ganzoo.train.runtime import evaluating, resolve_device
 
 @dataclass
 class LoadedModel:
-    """Built networks with their weights, the task that drives them, and the saved metadata."""
+    """Built networks with their weights, the task that drives them, the saved metadata, and the
+    checked run they were built from (to build its dataset, e.g. example inputs)."""
 
     model: Model
     meta: dict[str, Any]
     device: torch.device
+    resolved: ResolvedRun
 
     @property
     def task(self):
@@ -111,7 +113,7 @@ def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[s
             net.load_state_dict(weights[role])
         except RuntimeError as error:
             raise GanzooError(f"saved weights for {role!r} do not fit its network ({mismatch(error)})") from None
-    return LoadedModel(model.to(target), meta, target)
+    return LoadedModel(model.to(target), meta, target, run)
 
 
 def mismatch(error: RuntimeError) -> str:
