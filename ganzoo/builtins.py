@@ -10,7 +10,7 @@ from ganzoo.registry import Component, collect
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
     from ganzoo import conditioning
-    from ganzoo.data import captions, folder, mnist, paired, shapes, unpaired
+    from ganzoo.data import captions, cifar, folder, known, mnist, paired, shapes, unpaired
     from ganzoo.metrics import fid, pixel
     from ganzoo.train import tasks
 
@@ -25,4 +25,6 @@ def ganzoo_components() -> list[Component]:
         fid,
         conditioning,
         captions,
+        known,
+        cifar,
     )

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.data.base import DataError, InMemoryDataset, list_images, read_images
+from ganzoo.data.catalog import FACADES, reads
 from ganzoo.data.paired import aligned
 from ganzoo.interfaces import Ports
 from ganzoo.registry import component
@@ -64,6 +65,7 @@ def unpaired_folders(
             size=load_size or resolution,
             what=f"unpaired-folders dataset {folder}",
             skip_bad=skip_bad,
+            min_size=resolution,
         )
         domains[side.lower()] = torch.stack(images)  # type: ignore[arg-type]
     return InMemoryDataset(
@@ -75,8 +77,9 @@ def unpaired_folders(
 
 
 @component("dataset", "facades-unpaired", ports=_PORTS)
+@reads(FACADES)
 def facades_unpaired(
-    root: str,
+    root: str | None = None,
     split: str = "train",
     resolution: int = 256,
     load_size: int | None = None,
@@ -85,11 +88,6 @@ def facades_unpaired(
     seed: int = 0,
 ) -> InMemoryDataset:
     """CMP facades as unpaired domains: photos (A) and label maps (B), shuffled independently."""
-    if not Path(root).expanduser().is_dir():
-        raise DataError(
-            f"facades-unpaired dataset: no folder {root}; set dataset.root to the pix2pix facades "
-            "(train/ and test/ of 512x256 photo|label files)"
-        )
     pairs = aligned(root=root, split=split, direction="AtoB", resolution=resolution, load_size=load_size,
                     channels=channels, skip_bad=skip_bad)
     return InMemoryDataset(
