@@ -62,6 +62,6 @@ def locate(entry: KnownDataset, home: Path | None = None) -> Path:
         return folder
     what = "is not" if len(missing) == len(entry.required) else f"lacks its {', '.join(missing)} part"
     raise DataError(
-        f"dataset {entry.name!r} {what} in the data home {folder.parent} (${HOME_ENV}): "
+        f"{entry.name} {what} in the data home {folder.parent} (${HOME_ENV}): "
         f"fetch it with `ganzoo data get {entry.name}`, or pass --data PATH to a copy of your own"
     )
