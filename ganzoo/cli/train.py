@@ -161,7 +161,7 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--loss", help="Adversarial loss component (bce, nonsaturating, lsgan, hinge, ...).")
 @click.option("--cond", help="Conditioner component (class, learned, clip, embeddings) or 'none'.")
 @click.option("--dataset", help="Dataset component (see `ganzoo list dataset`).")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set).")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set, or the data home's copy of a known dataset).")
 @click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
 @click.option("--skip-bad", is_flag=True, default=None, help="Skip unreadable/too-small images instead of failing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
