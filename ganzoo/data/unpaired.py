@@ -88,6 +88,11 @@ def facades_unpaired(
     seed: int = 0,
 ) -> InMemoryDataset:
     """CMP facades as unpaired domains: photos (A) and label maps (B), shuffled independently."""
+    if not Path(root).expanduser().is_dir():
+        raise DataError(
+            f"facades-unpaired dataset: no folder {root}; set dataset.root to the pix2pix facades "
+            "(train/ and test/ of 512x256 photo|label files)"
+        )
     pairs = aligned(root=root, split=split, direction="AtoB", resolution=resolution, load_size=load_size,
                     channels=channels, skip_bad=skip_bad)
     return InMemoryDataset(
