@@ -60,7 +60,7 @@ def locate(entry: KnownDataset, home: Path | None = None) -> Path:
     missing = missing_parts(entry, home) if folder.is_dir() else [a.part for a in entry.required]
     if not missing:
         return folder
-    what = "is not" if len(missing) == len(entry.required) else f"lacks its {', '.join(missing)} part"
+    what = "is not" if len(missing) == len(entry.required) else f"lacks {', '.join(missing)}"
     raise DataError(
         f"{entry.name} {what} in the data home {folder.parent} (${HOME_ENV}): "
         f"fetch it with `ganzoo data get {entry.name}`, or pass --data PATH to a copy of your own"

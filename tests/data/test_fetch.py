@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -175,8 +176,10 @@ def test_interrupted_download_resumes_where_it_stopped(home, server):
 
 
 def test_from_file_needs_no_network(home, tmp_path):
-    archive = tmp_path / "my-copy.tar.gz"
-    archive.write_bytes(toy_archive())
+    archive = tmp_path / "my-copy.zip"  # a zip of the same files unpacks the same way
+    with tarfile.open(fileobj=io.BytesIO(toy_archive())) as source, zipfile.ZipFile(archive, "w") as bundle:
+        for member in source.getmembers():
+            bundle.writestr(member.name, source.extractfile(member).read())
     register(toy_entry((closed_port_url(FILE),), hashlib.sha256(archive.read_bytes()).hexdigest()))
     result = data("get", "toy", "--from", archive)
     assert result.exit_code == 0, result.output
