@@ -45,22 +45,13 @@ class FetchError(GanzooError):
 
 
 class Progress(Protocol):
+    """What a download reports to: the CLI's rich bar, or a test's recorder."""
+
     def start(self, description: str, total: int | None, completed: int) -> None: ...
 
     def advance(self, amount: int) -> None: ...
 
     def stop(self) -> None: ...
-
-
-class NoProgress:
-    def start(self, description: str, total: int | None, completed: int) -> None:
-        pass
-
-    def advance(self, amount: int) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
 
 
 # ----------------------------------------------------------------------------------------------
