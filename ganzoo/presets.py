@@ -278,6 +278,11 @@ def apply_override(table: dict[str, Any], dotted: str, value: Any) -> None:
     node[last] = value
 
 
+def package_presets(package: str, filename: str = "presets.toml") -> str:
+    """The presets file shipped inside ``package``: what a plugin's ``ganzoo_presets`` hook returns."""
+    return resources.files(package).joinpath(filename).read_text(encoding="utf-8")
+
+
 def load_book(extra: list[Path] | None = None, cwd: Path | None = None) -> PresetBook:
     """All layers: plugin presets, the packaged zoo.toml, ./zoo.toml, then ``extra`` files."""
     from ganzoo import plugins

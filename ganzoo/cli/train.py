@@ -18,8 +18,8 @@ from ganzoo.cli.common import console, report_broken_plugins, zoo_option
 from ganzoo.errors import GanzooError
 from ganzoo.mix import check_mix
 from ganzoo.presets import TrainConfig, load_book
-from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
-from ganzoo.train.loop import Trainer, config_from_meta
+from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
+from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import PRECISIONS
 
 

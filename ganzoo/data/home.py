@@ -15,7 +15,7 @@ from typing import Any
 
 from ganzoo.data.base import DataError
 from ganzoo.data.catalog import KnownDataset
-from ganzoo.train.checkpoint import write_json
+from ganzoo.io import write_json
 
 HOME_ENV = "GANZOO_DATA"
 

@@ -18,27 +18,26 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-import ganzoo
 from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_grid
+from ganzoo.interfaces import Task
+from ganzoo.io import atomic_write, write_json
 from ganzoo.mix import check_mix
-from ganzoo.presets import OptimConfig, TrainConfig, from_plain
+from ganzoo.presets import OptimConfig, TrainConfig
 from ganzoo.registry import Registry
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
     CONFIG,
     METRICS,
     SAMPLES,
-    atomic_write,
     load_checkpoint,
+    run_meta,
     save_checkpoint,
-    write_json,
 )
 from ganzoo.train.runtime import Runtime, evaluating
-from ganzoo.train.task import Task
 
 
 class TrainingError(GanzooError):
@@ -134,22 +133,6 @@ class Stats:
         values = torch.stack([self.sums[k] for k in keys]).div(max(self.count, 1)).tolist()  # one sync
         self.sums, self.count = {}, 0
         return dict(zip(keys, values))
-
-
-def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
-    """What a run or export needs to be rebuilt: config, data condition, versions."""
-    host = plugins.host()
-    return {
-        "config": config.to_dict(),
-        "source": dataset.condition.to_dict(),
-        "class_names": getattr(dataset, "class_names", None),
-        "ganzoo": ganzoo.__version__,
-        "plugins": {p.distribution: p.version for p in host.providers.values()},
-    }
-
-
-def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    return from_plain(TrainConfig, meta["config"], "saved config")
 
 
 class Trainer:

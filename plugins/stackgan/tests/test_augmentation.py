@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from ganzoo.conditioning import ConditioningAugmentation, kl_divergence
+from ganzoo_stackgan.augmentation import ConditioningAugmentation, kl_divergence
 
 
 def test_kl_is_zero_for_the_standard_normal_and_positive_otherwise() -> None:
