@@ -104,6 +104,9 @@ def list_command(as_json: bool, root: Path | None) -> None:
         console.print(f"  {escape(row['title'])}")
         console.print(f"  terms:  {escape(row['licence'])}")
         console.print(f"  source: {escape(row['homepage'])}")
+        console.print(f"  read by: {escape(', '.join(row['read_by']))} (dataset components)")
+        if row["notes"]:
+            console.print(f"  note:   {escape(row['notes'])}")
     report_broken_plugins()
 
 
