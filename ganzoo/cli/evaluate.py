@@ -177,7 +177,9 @@ def describe_protocol(record: dict[str, Any]) -> list[str]:
     reference = protocol.get("reference")
     if reference:
         cached = " (cached statistics)" if reference.get("cached") else ""
-        lines.append(f"reference: {reference.get('count')} images of {reference.get('dataset')}, split {reference.get('split')}{cached}")
+        split = f", split {reference['split']}" if reference.get("split") else ""
+        lines.append(f"reference: {reference.get('count')} of the {reference.get('of', reference.get('count'))} images of {reference.get('dataset')}"
+                     f"{split}{cached}")
     for role, extractor in protocol.get("extractors", {}).items():
         note = f"; {extractor['note']}" if extractor.get("note") else ""
         lines.append(f"{role} extractor: {extractor['name']} (sha256 {extractor['sha256'][:12]}), resize {extractor['resize']}{note}")
@@ -213,7 +215,7 @@ def show_comparison(models: tuple[Path, ...], as_json: bool) -> None:
         click.echo(json.dumps(records, indent=2))
         return
     table = Table(title="saved evaluations")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for name in records:
         table.add_column(name, justify="right")
     metrics = list(dict.fromkeys(name for record in records.values() for name in record["scores"]))
@@ -223,7 +225,7 @@ def show_comparison(models: tuple[Path, ...], as_json: bool) -> None:
         best = (max if higher_is_better(metric) else min)(present) if len(present) > 1 else None
         cells = ["-" if v is None else f"[bold]{v:.4f}[/]" if v == best else f"{v:.4f}" for v in values]
         table.add_row(f"{metric} ({'higher' if higher_is_better(metric) else 'lower'} is better)", *cells)
-    for label, key in (("images", lambda r: str(r.get("count"))), ("data", lambda r: f"{r['data']} {r['protocol'].get('data', {}).get('split')}"),
+    for label, key in (("images", lambda r: str(r.get("count"))), ("data", lambda r: " ".join(filter(None, (r["data"], r["protocol"].get("data", {}).get("split"))))),
                        ("extractor", lambda r: ", ".join(f"{e['name']} {e['sha256'][:8]}" for e in r["protocol"].get("extractors", {}).values()))):
         table.add_row(f"[dim]{label}[/]", *(f"[dim]{key(record)}[/]" for record in records.values()))
     console.print(table)
