@@ -143,7 +143,7 @@ def conditions_for(kind: str, dataset: InMemoryDataset, count: int, classes: int
     """Classes in turn (``count / classes`` images each), or the dataset's captions in turn."""
     if kind == "class":
         labels = torch.arange(count) % classes
-        return Conditions(labels, labels, description={"classes": classes, "per_class": count // classes})
+        return Conditions(labels, labels, description={"classes": classes, "images_per_class": count // classes})
     if kind == "text":
         if dataset.captions is None:
             raise MetricError(f"{dataset.name} has no captions to draw text-conditional samples from")
@@ -280,7 +280,7 @@ def evaluate(
         output = translate(source)
         for metric in pixel.values():
             metric.update(output, target)
-        if len(suite.extractors):
+        if suite.extractors:
             outputs.append(to_rgb_uint8(output).cpu())
             if target is not None:
                 targets.append(to_rgb_uint8(target).cpu())

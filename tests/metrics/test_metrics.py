@@ -9,8 +9,7 @@ from torch import Tensor
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.interfaces import Condition
 from ganzoo.metrics.base import MetricError
-from ganzoo.metrics.evaluate import evaluate
-from ganzoo.metrics.evaluate import build_suite
+from ganzoo.metrics.evaluate import build_suite, evaluate
 from ganzoo.metrics.extractors import INCEPTION_WEIGHTS_FILE
 from ganzoo.plugins import registry
 from ganzoo.presets import ComponentConfig
