@@ -93,3 +93,13 @@ def test_evaluate_refuses_unpaired_data_and_no_metrics() -> None:
         evaluate(lambda s: s, unpaired, {"l1": registry().create("metric", "l1")})
     with pytest.raises(MetricError, match="no metrics"):
         evaluate(lambda s: s, paired(), {})
+
+
+def test_unpaired_translations_are_compared_with_the_other_domain(tiny_host) -> None:
+    a = images(16, 16, seed=3).add(1).mul(127.5).to(torch.uint8)
+    data = InMemoryDataset({"a": a, "b": 255 - a}, resolution=16, layout="unpaired", name="toy")
+    suite = build_suite(["fid"], registry(), {"image": ComponentConfig("tiny")})
+    inverted = evaluate(lambda source: -source, data, suite)
+    unchanged = evaluate(lambda source: source, data, suite)
+    assert inverted.scores["fid"] < 1e-3 < unchanged.scores["fid"]
+    assert inverted.protocol["reference"]["images"] == "b" and set(inverted.shown) == {"input", "output"}
