@@ -181,9 +181,9 @@ def generate(task: Any, nets: dict[str, nn.Module], conditions: Conditions, coun
 def evaluate_generator(task: Any, nets: dict[str, nn.Module], dataset: InMemoryDataset, suite: MetricSuite, *, count: int,
                        batch_size: int = 64, seed: int = 0, device: torch.device = torch.device("cpu"), split: str | None = None,
                        reference_count: int | None = None, cache: Path | None = None, grid_size: int = 64,
-                       reference: Reference | None = None) -> Evaluation:
+                       reference: Reference | None = None, per_class: bool = True) -> Evaluation:
     """Draw ``count`` images and score them with ``suite`` against ``dataset`` (the reference set;
-    ``reference`` gives its features when they are already at hand)."""
+    ``reference`` gives its features when they are already at hand), per class too unless told not to."""
     pixel = [name for name, metric in suite.metrics.items() if isinstance(metric, ImageMetric)]
     if pixel:
         raise MetricError(f"{pixel[0]} compares outputs with targets pixel by pixel: it needs a paired translation model")
@@ -200,21 +200,22 @@ def evaluate_generator(task: Any, nets: dict[str, nn.Module], dataset: InMemoryD
             fake[role].captions = torch.cat([extractor.embed_text(conditions.pool[i:i + batch_size]).cpu()
                                              for i in range(0, len(conditions.pool), batch_size)])
     reference = reference or _reference(suite, dataset, "image", split, reference_count, batch_size, device, cache)
-    scores, per_class = {}, {}
+    scores, class_scores = {}, {}
     for name, metric in suite.metrics.items():
         assert isinstance(metric, SetMetric)
         real = reference.features if reference and metric.needs_reference else None
         scores[name] = metric.compute(fake[metric.extractor], real)
-        if metric.per_class and kind == "class" and real is not None and real.labels is not None:
+        if per_class and metric.per_class and kind == "class" and real is not None and real.labels is not None:
             names = dataset.class_names or [str(c) for c in range(classes)]
-            per_class[name] = {names[c]: metric.compute(fake[metric.extractor].of_class(c), real.of_class(c)) for c in range(classes)}
+            class_scores[name] = {names[c]: metric.compute(fake[metric.extractor].of_class(c), real.of_class(c)) for c in range(classes)}
     protocol = {"kind": "generated", "count": count, "seed": seed, **conditions.description, **suite.protocol()}
     if reference is not None:
         protocol["reference"] = reference.description
-    if any(isinstance(m, RPrecision) for m in suite.metrics.values()):
-        protocol["r_precision_candidates"] = next(m.size(len(conditions.pool)) for m in suite.metrics.values() if isinstance(m, RPrecision))
+    r_precision = next((m for m in suite.metrics.values() if isinstance(m, RPrecision)), None)
+    if r_precision is not None:
+        protocol["r_precision_candidates"] = r_precision.size(len(conditions.pool))
     shown = {"samples": images[:grid_size].float().div(127.5).sub(1)}
-    return Evaluation(scores, suite.better, count, shown, per_class, protocol, reference)
+    return Evaluation(scores, suite.better, count, shown, class_scores, protocol, reference)
 
 
 def _reference(suite: MetricSuite, dataset: InMemoryDataset, key: str, split: str | None, count: int | None, batch_size: int,

@@ -44,7 +44,7 @@ class PeriodicEvaluation:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # training's random state is untouched
             if is_generative(self.task):
                 result = evaluate_generator(self.task, nets, self.dataset, self.suite, count=config.eval_count, batch_size=config.batch_size,
-                                            seed=self.seed, device=device, reference=self.reference)
+                                            seed=self.seed, device=device, reference=self.reference, per_class=False)
                 self.reference = result.reference
             else:
                 with evaluating(nets.values()):
