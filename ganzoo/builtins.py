@@ -11,7 +11,7 @@ def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
     from ganzoo import conditioning
     from ganzoo.data import captions, cifar, folder, known, mnist, paired, shapes, unpaired
-    from ganzoo.metrics import fid, pixel
+    from ganzoo.metrics import extractors, pixel, sets
     from ganzoo.train import tasks
 
     return collect(
@@ -22,7 +22,8 @@ def ganzoo_components() -> list[Component]:
         paired,
         unpaired,
         pixel,
-        fid,
+        sets,
+        extractors,
         conditioning,
         captions,
         known,
