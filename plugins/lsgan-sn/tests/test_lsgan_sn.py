@@ -11,6 +11,7 @@ from ganzoo.plugins import registry
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.testing import components_of
 
+
 def test_the_family_is_registered() -> None:
     assert {c.name for c in components_of("ganzoo-lsgan-sn", "loss")} == {"lsgan", "hinge", "wgan"}
 

@@ -9,7 +9,6 @@ stays on at test time: the generator's only noise.
 from __future__ import annotations
 
 import functools
-
 import math
 
 import torch

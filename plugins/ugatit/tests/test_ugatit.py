@@ -18,9 +18,9 @@ from ganzoo.build import build_model
 from ganzoo.cli import cli
 from ganzoo.interfaces import Condition
 from ganzoo.mix import MixError, check_mix
-from ganzoo.resolve import checked
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Component
+from ganzoo.resolve import checked
 from ganzoo.testing import check_discriminator, components_of, declared_cases
 
 RES = 16
