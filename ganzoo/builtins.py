@@ -1,4 +1,4 @@
-"""ganzoo's own components (datasets, conditioners, tasks), registered like any plugin's."""
+"""ganzoo's own components (datasets, conditioners, tasks, the default losses, metrics), registered like any plugin's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ganzoo.registry import Component, collect
 @hookimpl
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
-    from ganzoo import conditioning
+    from ganzoo import conditioning, losses
     from ganzoo.data import captions, folder, mnist, paired, shapes, unpaired
     from ganzoo.metrics import fid, pixel
     from ganzoo.train import tasks
@@ -25,4 +25,5 @@ def ganzoo_components() -> list[Component]:
         fid,
         conditioning,
         captions,
+        losses,
     )

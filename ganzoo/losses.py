@@ -1,4 +1,6 @@
-"""The original GAN objective (Goodfellow et al. 2014) on raw discriminator logits.
+"""The default adversarial losses: the original GAN objective (Goodfellow et al. 2014) on raw
+discriminator logits. They live in the core so that a preset's default loss (``bce``) and the
+common ``nonsaturating`` exist with no family plugin installed.
 
 The discriminator maximises ``log D(x) + log(1 - D(G(z)))`` with ``D = sigmoid(logits)``; written
 with softplus, ``-log sigmoid(x) = softplus(-x)`` and ``-log(1 - sigmoid(x)) = softplus(x)``, which
