@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition, Task
+from ganzoo.losses import UnloadedLoss
 from ganzoo.mix import Mix, Resolved, check_mix, resolve
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Registry, RegistryError
@@ -78,7 +79,7 @@ def build_model(config: TrainConfig, registry: Registry, source: Condition, mix:
     file to be built (the CLIP conditioner) build from the weights about to be loaded instead.
     """
     states = states or {}
-    mix = mix or check_mix(config, registry)
+    mix = mix or check_mix(config, registry, roles)
     nets: dict[str, nn.Module] = {}
     fed = source
     if mix.conditioner is not None:
@@ -90,6 +91,7 @@ def build_model(config: TrainConfig, registry: Registry, source: Condition, mix:
             # a task may feed a role the other domain's image although the data carry no condition
             role_fed = Condition("image", config.channels) if mix.task_class.role_conditions.get(role) == "image" else fed
             nets[role] = create(resolved, {**context, "condition": role_fed, "state": states.get(role)})
-    loss = create(mix.loss, {})
+    # rebuilt for sampling (``roles``), the task gets a stand-in: the training loss's plugin may be gone
+    loss = create(mix.loss, {}) if mix.loss is not None else UnloadedLoss()
     task = create(mix.task, {"loss": loss, "source": source})
     return Model(config=config, task=task, nets=nets, source=source)

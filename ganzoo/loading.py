@@ -18,7 +18,7 @@ from ganzoo import plugins
 from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
-from ganzoo.train.checkpoint import load_checkpoint, read_meta
+from ganzoo.train.checkpoint import check_components, load_checkpoint, read_meta
 from ganzoo.train.runtime import evaluating, resolve_device
 
 
@@ -120,10 +120,12 @@ def mismatch(error: RuntimeError) -> str:
 def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
     """A run folder or its checkpoint file: EMA generator weights where the run kept them."""
     state = load_checkpoint(Path(path))
+    meta = read_meta(state)
+    check_components(meta, plugins.registry(), path)
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
-    return from_state(read_meta(state), weights, device)
+    return from_state(meta, weights, device)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
+from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Loss
 from ganzoo.registry import component
 
@@ -50,3 +51,13 @@ def bce() -> Loss:
 def nonsaturating() -> Loss:
     """Binary cross-entropy with the non-saturating generator term: G maximises log D(G(z))."""
     return NonSaturatingBCE()
+
+
+class UnloadedLoss(Loss):
+    """Stands in for the training loss of a model rebuilt to sample or translate, which never
+    calls it: loading an export needs no plugin of the loss it was trained with."""
+
+    def _refuse(self, logits: Tensor) -> Tensor:
+        raise GanzooError("this model was loaded to sample or translate; its training loss was not rebuilt")
+
+    real = fake = generator = _refuse

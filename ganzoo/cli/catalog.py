@@ -120,7 +120,7 @@ def presets_command(as_json: bool, zoo_files: tuple[Path, ...]) -> None:
     """List the presets and the distribution providing each (plugins, ganzoo's zoo.toml), with
     ./zoo.toml and --zoo files layered over them."""
     book = load_book(list(zoo_files))
-    rows = [{"name": n, "description": book.raw[n].get("description", ""), "provided_by": book.provided_by(n),
+    rows = [{"name": n, "description": book.raw[n].get("description", ""), "distribution": book.providers.get(n), "provided_by": book.provided_by(n),
              "sources": book.sources[n], "needs": book.needs(n), "missing": book.missing(n)} for n in book.names()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))

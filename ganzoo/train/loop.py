@@ -195,7 +195,7 @@ class Trainer:
         self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         self.step = 0
         self.stats = Stats()
-        self.meta = run_meta(config, self.dataset)
+        self.meta = run_meta(config, self.dataset, mix)
         self.fixed = self._fixed_inputs()
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
