@@ -61,6 +61,7 @@ def unpaired_folders(
             size=load_size or resolution,
             what=f"unpaired-folders dataset {folder}",
             skip_bad=skip_bad,
+            min_size=resolution,
         )
         domains[side.lower()] = torch.stack(images)  # type: ignore[arg-type]
     return InMemoryDataset(

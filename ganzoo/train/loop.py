@@ -37,6 +37,7 @@ from ganzoo.train.checkpoint import (
     run_meta,
     save_checkpoint,
 )
+from ganzoo.train.evaluation import PeriodicEvaluation
 from ganzoo.train.runtime import Runtime, evaluating
 
 
@@ -197,6 +198,10 @@ class Trainer:
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset, mix)
         self.fixed = self._fixed_inputs()
+        # built now so that missing extractor weights stop the run before its first step
+        self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
+        #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
+        self.last_eval: dict[str, float] = {}
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
             self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
@@ -387,6 +392,8 @@ class Trainer:
                     progress.update(self.step, values, rate)
             elif progress:
                 progress.advance(self.step)
+            if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
+                self.evaluate(tensorboard)
             if main and (self.step % config.sample_every == 0 or done):
                 self.save_samples()
             if self.step % config.checkpoint_every == 0 or done:
@@ -396,6 +403,18 @@ class Trainer:
         if tensorboard is not None:
             tensorboard.close()
         return last
+
+    def evaluate(self, tensorboard: Any = None) -> dict[str, float]:
+        """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
+        assert self.evaluation is not None
+        self.refresh_ema_batchnorm()
+        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device)
+        with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"step": self.step, "eval": self.last_eval}) + "\n")
+        if tensorboard is not None:
+            for name, value in self.last_eval.items():
+                tensorboard.add_scalar(f"eval/{name}", value, self.step)
+        return self.last_eval
 
     @torch.no_grad()
     def weights_checksum(self) -> Tensor:

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from ganzoo.data import paired
 from ganzoo.data.base import DataError, InMemoryDataset
+from ganzoo.data.catalog import FACADES, reads
 from ganzoo.data.unpaired import UNPAIRED_PORTS, shuffled_domains
 from ganzoo.registry import component
 
 
 @component("dataset", "facades-unpaired", ports=UNPAIRED_PORTS)
+@reads(FACADES)
 def facades_unpaired(
-    root: str,
+    root: str | None = None,
     split: str = "train",
     resolution: int = 256,
     load_size: int | None = None,
@@ -24,7 +26,7 @@ def facades_unpaired(
     skip_bad: bool = False,
     seed: int = 0,
 ) -> InMemoryDataset:
-    """CMP facades as unpaired domains: photos (A) and label maps (B), shuffled independently."""
+    """CMP facades as unpaired domains: photos (A) and label maps (B); default: the data home's facades."""
     if not Path(root).expanduser().is_dir():
         raise DataError(
             f"facades-unpaired dataset: no folder {root}; set dataset.root to the pix2pix facades "
