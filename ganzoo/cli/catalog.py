@@ -127,7 +127,7 @@ def presets_command(as_json: bool, zoo_files: tuple[Path, ...]) -> None:
         return
     table = Table(title=f"{len(rows)} presets", title_justify="left")
     table.add_column("preset", no_wrap=True)
-    table.add_column("provided by", no_wrap=True)
+    table.add_column("provided by", overflow="fold")
     table.add_column("description", overflow="fold")
     for row in rows:
         layered = "".join(f" + {source}" for source in row["sources"][1:])
