@@ -7,4 +7,11 @@ compares the two sets as distributions (it needs the Inception weights supplied 
 
 from ganzoo.metrics.base import ImageMetric, MetricError
 
-__all__ = ["ImageMetric", "MetricError"]
+__all__ = ["ImageMetric", "MetricError", "higher_is_better"]
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a larger value of metric ``name`` is better (PSNR, SSIM) or a smaller one (FID, L1)."""
+    from ganzoo import plugins
+
+    return bool(plugins.registry().get("metric", name).factory.higher_is_better)

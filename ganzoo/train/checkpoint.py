@@ -20,7 +20,11 @@ from ganzoo.errors import GanzooError
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
+#: where the run trained (device, precision, versions), for its report.
+ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
+#: beside text-conditioned sample grids: the caption of each numbered cell, in order.
+PROMPTS = "prompts.json"
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
