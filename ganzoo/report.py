@@ -113,8 +113,9 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
     y_low, y_high = min(p[1] for p in points), max(p[1] for p in points)
     if x_high == x_low:
         x_low, x_high = x_low - 1, x_high + 1
-    if y_high == y_low:
-        y_low, y_high = y_low - abs(y_low) * 0.1 - 1e-3, y_high + abs(y_high) * 0.1 + 1e-3
+    if y_high == y_low:  # a constant (a learning rate): centre it
+        spread = abs(y_low) * 0.5 or 1.0
+        y_low, y_high = y_low - spread, y_high + spread
     pad = (y_high - y_low) * 0.05
     y_low, y_high = y_low - pad, y_high + pad
 
@@ -127,7 +128,7 @@ def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]
     out = [f'<svg class="chart" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
            f"<title>{html.escape(title)}</title>",
            f'<text x="{left}" y="15" class="chart-title">{html.escape(title)}</text>']
-    for y in nice_ticks(y_low, y_high):
+    for y in nice_ticks(y_low, y_high, 6):
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}"/>'
                    f'<text class="tick" x="{left - 4}" y="{sy(y) + 3:.1f}" text-anchor="end">{_number(y)}</text>')
     for x in nice_ticks(x_low, x_high):

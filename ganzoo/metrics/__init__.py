@@ -14,4 +14,6 @@ def higher_is_better(name: str) -> bool:
     """Whether a larger value of metric ``name`` is better (PSNR, SSIM) or a smaller one (FID, L1)."""
     from ganzoo import plugins
 
-    return bool(plugins.registry().get("metric", name).factory.higher_is_better)
+    factory = plugins.registry().get("metric", name).factory
+    direction = getattr(factory, "higher_is_better", None)  # metric classes say so themselves
+    return bool(factory().higher_is_better if direction is None else direction)
