@@ -88,12 +88,12 @@ def read_run(path: Path) -> RunRecord:
 # ----------------------------------------------------------------------------------------------
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """About ``count`` round tick values (1, 2 or 5 times a power of ten apart) covering the range."""
+    """About ``count`` round tick values (1, 2, 2.5 or 5 times a power of ten apart) within the range."""
     if not high > low:
         return [low]
     raw = (high - low) / max(count - 1, 1)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.ceil(low / step - 1e-9) * step
     return [round(first + i * step, 12) for i in range(int((high - first) / step + 1e-9) + 1)]
 
