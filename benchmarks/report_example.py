@@ -54,7 +54,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--eval-every", type=int, default=100)
     args = parser.parse_args()
-    every = {"sample_every": 100, "log_every": 20, "checkpoint_every": args.steps, "snapshot_every": 100, "keep_snapshots": 2}
+    every = {"sample_every": 100, "sample_count": 16, "log_every": 20, "checkpoint_every": args.steps, "snapshot_every": 100,
+             "keep_snapshots": 2}
     variants = {"demo": {}, "demo-l1-weight-10": {"task.l1_weight": 10.0}}
     for name, overrides in variants.items():
         config = load_book().resolve("demo", {"device": "cpu", "steps": args.steps, **every, **overrides})

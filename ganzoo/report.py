@@ -103,7 +103,7 @@ def _number(value: float) -> str:
 
 
 def line_chart(title: str, series: list[tuple[str, str, list[tuple[float, float]]]], marked: list[tuple[str, float, float]] = (),
-               width: int = 380, height: int = 230) -> str:
+               width: int = 360, height: int = 220) -> str:
     """An inline SVG line chart: ``series`` of (name, colour, points); ``marked`` points get a ring."""
     points = [(x, y) for _, _, data in series for x, y in data if math.isfinite(y)]
     if not points:
@@ -263,7 +263,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .chart .grid{stroke:#eee}.chart .frame{fill:none;stroke:#bbb}.chart .series{fill:none;stroke-width:1.6}
 .chart .best{fill:none;stroke-width:2}
 .strip{display:flex;gap:10px;overflow-x:auto;padding-bottom:6px}.strip figure{margin:0;flex:none;text-align:center}
-.strip img{display:block;max-height:360px;image-rendering:pixelated;border:1px solid #ddd}
+.strip img{display:block;max-height:520px;image-rendering:pixelated;border:1px solid #ddd}
 pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}details{margin:6px 0}
 """
 

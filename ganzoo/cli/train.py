@@ -225,13 +225,15 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     log = RunLog(run_dir) if main else None
 
     def say(text: str) -> None:
-        if not quiet:
-            console.print(text)
+        console.print(text)
         log.print(text)
 
     if main:
-        say(f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
-            f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+        header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+                  f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+        log.print(header)
+        if not quiet:
+            console.print(header)
     try:
         last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
     except BaseException as error:
