@@ -104,3 +104,20 @@ def test_text_samples_save_their_prompts(tiny_host, in_tmp):
     result = invoke("sample", "text", "-n", "3", "--prompt", "a red circle", "--prompt", "a blue square", "-o", "t.png", "--device", "cpu")
     assert result.exit_code == 0, result.output
     assert json.loads((in_tmp / "t.prompts.json").read_text()) == ["a red circle", "a blue square", "a red circle"]
+
+
+def test_a_failed_run_says_where_it_stopped_in_the_log(tiny_host, in_tmp, monkeypatch):
+    from ganzoo.errors import GanzooError
+    from ganzoo.train.loop import Trainer
+
+    step = Trainer.train_step
+
+    def failing(self):
+        step(self)
+        if self.step == 3:
+            raise GanzooError("the data went away")
+
+    monkeypatch.setattr(Trainer, "train_step", failing)
+    result = invoke("train", "tiny", "--device", "cpu", "--quiet", "--out", "broken", "--steps", "6")
+    assert result.exit_code == 1 and "the data went away" in result.output
+    assert (in_tmp / "broken" / "log.txt").read_text().splitlines()[-1].endswith("stopped at step 3: GanzooError: the data went away")
