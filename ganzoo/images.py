@@ -114,7 +114,8 @@ def labelled_grid(images: dict[str, Tensor], columns: int | None = None, labels:
         if shared and row.samples and row.samples[0] < len(labels):
             parts.append(labels[row.samples[0]])
         row_text.append(_shorten(": ".join(parts)))
-    legend = [] if labels is None or shared else [_shorten(f"{i + 1}  {text}") for i, text in enumerate(labels[:len(tiles)])]
+    shown = max((row.samples.stop for row in rows), default=0)
+    legend = [] if labels is None or shared else [_shorten(f"{i + 1}  {text}") for i, text in enumerate(labels[:shown])]
     if not any(row_text) and not legend:
         return picture
 

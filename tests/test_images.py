@@ -58,3 +58,11 @@ def test_sample_labels_name_classes_and_keep_captions():
     assert sample_labels(["two dogs", "a cat"]) == ["two dogs", "a cat"]
     assert sample_labels(None) is None
     assert sample_labels(torch.randn(3, 4)) is None  # embeddings are not labels
+
+
+def test_captions_of_several_outputs_are_listed_once_per_sample():
+    captions = ["a red circle", "a blue square", "a green cross"]
+    one = labelled_grid({"samples": batch(3, value=1.0)}, columns=3, labels=captions)
+    two = labelled_grid({"stage1": batch(3, value=1.0), "stage2": batch(3, value=1.0)}, columns=3, labels=captions)
+    legend = one.height - to_pil(grid({"samples": batch(3)}, columns=3)).height
+    assert two.height - to_pil(grid({"stage1": batch(3), "stage2": batch(3)}, columns=3)).height == legend

@@ -238,7 +238,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
     except BaseException as error:
         if log:
-            log.print(f"stopped at step {trainer.step}: {type(error).__name__}: {error}")
+            log.print(f"stopped at step {trainer.step}: {type(error).__name__}" + (f": {error}" if str(error) else ""))
             log.close()
         raise
     finally:
