@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from ganzoo.train.checkpoint import atomic_write
+from ganzoo.io import atomic_write
 
 #: pixels between grid cells (and around the grid), as ``make_grid`` draws them.
 PADDING = 2

@@ -20,7 +20,8 @@ from typing import Any
 
 import ganzoo
 from ganzoo.errors import GanzooError
-from ganzoo.train.checkpoint import CONFIG, ENVIRONMENT, METRICS, SAMPLES, atomic_write
+from ganzoo.io import atomic_write
+from ganzoo.train.checkpoint import CONFIG, ENVIRONMENT, METRICS, SAMPLES
 from ganzoo.train.snapshots import read_best, snapshot_steps
 
 #: one colour per run (colour-blind-safe palette of Okabe and Ito), cycled beyond eight runs.

@@ -9,8 +9,8 @@ import click
 
 from ganzoo.cli.common import console, report_broken_plugins
 from ganzoo.images import sample_labels, save_grid
+from ganzoo.io import write_json
 from ganzoo.loading import load
-from ganzoo.train.checkpoint import write_json
 
 #: images per interpolation row when --columns is not given.
 FRAMES = 8

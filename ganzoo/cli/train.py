@@ -19,8 +19,8 @@ from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.errors import GanzooError
 from ganzoo.mix import check_mix
 from ganzoo.presets import TrainConfig, load_book
-from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
-from ganzoo.train.loop import Trainer, config_from_meta
+from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
+from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import PRECISIONS
 from ganzoo.train.snapshots import BEST
 
@@ -109,7 +109,7 @@ def next_run_dir(root: Path, preset: str) -> Path:
 def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
     """Dotted-key overrides for the preset, from the CLI flags that were given."""
     overrides: dict[str, Any] = {}
-    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema",
+    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema", "eval_every",
                 "snapshot_every", "keep_snapshots", "best_metric"):
         if flags.get(key) is not None:
             overrides[key] = flags[key]
@@ -164,7 +164,7 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--loss", help="Adversarial loss component (bce, nonsaturating, lsgan, hinge, ...).")
 @click.option("--cond", help="Conditioner component (class, learned, clip, embeddings) or 'none'.")
 @click.option("--dataset", help="Dataset component (see `ganzoo list dataset`).")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set).")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set, or the data home's copy of a known dataset).")
 @click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
 @click.option("--skip-bad", is_flag=True, default=None, help="Skip unreadable/too-small images instead of failing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
@@ -178,6 +178,8 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--resolution", type=click.IntRange(min=4))
 @click.option("--channels", type=click.IntRange(min=1, max=4))
 @click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
+@click.option("--eval-every", type=click.IntRange(min=0), metavar="K",
+              help="Score the model every K steps (eval_metrics, eval_count; see docs/evaluation.md); 0 = never.")
 @click.option("--snapshot-every", type=click.IntRange(min=0), help="Keep a numbered snapshot every K steps in RUN/snapshots (0 = none).")
 @click.option("--keep-snapshots", type=click.IntRange(min=0), help="How many of the newest snapshots stay (0 = all); the best always stays.")
 @click.option("--best-metric", help="The evaluated metric that picks RUN/best.pt (default: the first one evaluated).")

@@ -21,14 +21,15 @@ import numpy
 import torch
 from torch import Tensor, nn
 
-import ganzoo
 from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import labelled_grid, sample_labels, save_picture
+from ganzoo.interfaces import Task
+from ganzoo.io import atomic_write, write_json
 from ganzoo.mix import check_mix
-from ganzoo.presets import OptimConfig, TrainConfig, from_plain
+from ganzoo.presets import OptimConfig, TrainConfig
 from ganzoo.registry import Registry
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
@@ -37,14 +38,13 @@ from ganzoo.train.checkpoint import (
     METRICS,
     PROMPTS,
     SAMPLES,
-    atomic_write,
     load_checkpoint,
+    run_meta,
     save_checkpoint,
-    write_json,
 )
+from ganzoo.train.evaluation import PeriodicEvaluation
 from ganzoo.train.runtime import Runtime, evaluating
 from ganzoo.train.snapshots import Snapshots, snapshot_path
-from ganzoo.train.task import Task
 
 
 class TrainingError(GanzooError):
@@ -142,18 +142,6 @@ class Stats:
         return dict(zip(keys, values))
 
 
-def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
-    """What a run or export needs to be rebuilt: config, data condition, versions."""
-    host = plugins.host()
-    return {
-        "config": config.to_dict(),
-        "source": dataset.condition.to_dict(),
-        "class_names": getattr(dataset, "class_names", None),
-        "ganzoo": ganzoo.__version__,
-        "plugins": {p.distribution: p.version for p in host.providers.values()},
-    }
-
-
 def environment(runtime: Runtime) -> dict[str, Any]:
     """Where a run trains, for its report: device and its name, precision, processes, versions."""
     device = runtime.device
@@ -163,10 +151,6 @@ def environment(runtime: Runtime) -> dict[str, Any]:
         name = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
     return {"device": str(device), "device_name": name, "precision": runtime.precision, "processes": runtime.world,
             "torch": torch.__version__, "python": platform.python_version()}
-
-
-def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    return from_plain(TrainConfig, meta["config"], "saved config")
 
 
 class Trainer:
@@ -231,11 +215,13 @@ class Trainer:
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset)
         self.fixed = self._fixed_inputs()
+        # built now so that missing extractor weights stop the run before its first step
+        self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
+        #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
+        self.last_eval: dict[str, float] = {}
+        self._judged_eval: dict[str, float] = {}  # the evaluation ``keep_best`` judged last
         self.sample_labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
         self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
-        #: the latest evaluation (metric name -> value); ``keep_best`` judges each new one once.
-        self.last_eval: dict[str, float] = {}
-        self._judged_eval: dict[str, float] = {}
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
             self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
@@ -454,6 +440,8 @@ class Trainer:
                     progress.update(self.step, values, rate)
             elif progress:
                 progress.advance(self.step)
+            if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
+                self.evaluate(tensorboard)
             if main and (self.step % config.sample_every == 0 or done):
                 self.save_samples(tensorboard)
             if self.step % config.checkpoint_every == 0 or done:
@@ -467,6 +455,18 @@ class Trainer:
         if tensorboard is not None:
             tensorboard.close()
         return last
+
+    def evaluate(self, tensorboard: Any = None) -> dict[str, float]:
+        """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
+        assert self.evaluation is not None
+        self.refresh_ema_batchnorm()
+        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device)
+        with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"step": self.step, "eval": self.last_eval}) + "\n")
+        if tensorboard is not None:
+            for name, value in self.last_eval.items():
+                tensorboard.add_scalar(f"eval/{name}", value, self.step)
+        return self.last_eval
 
     @torch.no_grad()
     def weights_checksum(self) -> Tensor:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ganzoo.errors import GanzooError
-from ganzoo.train.checkpoint import write_json
+from ganzoo.io import write_json
 
 SNAPSHOTS = "snapshots"
 BEST = "best.pt"
