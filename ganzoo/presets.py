@@ -119,6 +119,12 @@ class TrainConfig:
     sample_every: int = 500
     checkpoint_every: int = 1000
     sample_count: int = 64
+    #: numbered snapshots every K steps in ``RUN/snapshots`` (0 = none).
+    snapshot_every: int = 0
+    #: how many of the newest snapshots stay (0 = all); the best one always stays.
+    keep_snapshots: int = 0
+    #: the evaluated metric choosing ``RUN/best.pt`` ("" = the first metric evaluated).
+    best_metric: str = ""
     #: parameters initialised from another run: ``{"generator.stage1": "runs/x:generator"}``.
     init_from: dict[str, str] = field(default_factory=dict)
     #: parameters kept frozen (``role`` or ``role.submodule``).
