@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition, Task
+from ganzoo.losses import UnloadedLoss
 from ganzoo.mix import Resolved, resolve
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Registry, RegistryError
@@ -103,6 +104,7 @@ def build_model(run: ResolvedRun, source: Condition, roles: Collection[str] | No
             # a task may feed a role the other domain's image although the data carry no condition
             role_fed = Condition("image", config.channels) if mix.task_class.role_conditions.get(role) == "image" else fed
             nets[role] = create(resolved, {**context, "condition": role_fed, "state": states.get(role)})
-    loss = create(mix.loss, {})
+    # rebuilt for sampling (``roles``), the task gets a stand-in: the training loss's plugin may be gone
+    loss = create(mix.loss, {}) if mix.loss is not None else UnloadedLoss()
     task = create(mix.task, {"loss": loss, "source": source})
     return Model(config=config, task=task, nets=nets, source=source)

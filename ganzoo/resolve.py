@@ -8,7 +8,7 @@ export and loading) goes through :func:`resolve_run` or :func:`checked` and then
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 from ganzoo.mix import Mix, check_mix
 from ganzoo.presets import PresetBook, TrainConfig
@@ -17,17 +17,22 @@ from ganzoo.registry import Registry
 
 @dataclass(frozen=True)
 class ResolvedRun:
-    """A config, its mix checked against ``registry``, and the registry everything is built from."""
+    """A config, its mix checked against ``registry``, and the registry everything is built from.
+
+    A run checked for some networks only (``roles``, a generator-only export) has no dataset or
+    loss in its mix: their plugins need not be installed to sample.
+    """
 
     config: TrainConfig
     mix: Mix
     registry: Registry
 
 
-def checked(config: TrainConfig, registry: Registry) -> ResolvedRun:
-    """The single check of a merged config: first its values, then whether its components fit."""
+def checked(config: TrainConfig, registry: Registry, roles: Collection[str] | None = None) -> ResolvedRun:
+    """The single check of a merged config: first its values, then whether its components fit
+    (only the networks ``roles`` when given, see :func:`ganzoo.mix.check_mix`)."""
     validate_config(config)
-    return ResolvedRun(config, check_mix(config, registry), registry)
+    return ResolvedRun(config, check_mix(config, registry, roles), registry)
 
 
 def validate_config(config: TrainConfig) -> None:

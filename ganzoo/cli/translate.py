@@ -15,6 +15,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
 from ganzoo.interfaces import as_float_image
 from ganzoo.loading import LoadedModel, load
+from ganzoo.resolve import checked
 
 DEFAULT_OUTPUT = Path("translated")
 #: the sub-folder of the output where ``--examples`` writes the inputs it translates.
@@ -36,7 +37,10 @@ def write_examples(loaded: LoadedModel, count: int, direction: str | None, folde
 
     Held out: the dataset's ``test`` split, or, for a generated dataset, a draw from another seed.
     """
-    dataset_item = loaded.resolved.mix.dataset
+    run = loaded.resolved
+    if run.mix.dataset is None:  # loaded from a generator-only export: the dataset was not needed until now
+        run = checked(run.config, run.registry)
+    dataset_item = run.mix.dataset
     params = dataset_item.component.parameters()
     overrides: dict[str, object] = {"load_size": loaded.model.config.resolution}
     if "split" in params:
@@ -48,7 +52,7 @@ def write_examples(loaded: LoadedModel, count: int, direction: str | None, folde
     keys = {"paired": "source", "unpaired": "b" if direction == "BtoA" else "a"}
     if loaded.task.layout not in keys:
         raise GanzooError("--examples: this model samples from noise; use `ganzoo sample` instead")
-    dataset = build_dataset(loaded.resolved, **overrides)
+    dataset = build_dataset(run, **overrides)
     sources = dataset.images[keys[loaded.task.layout]][:count]
     for index, image in enumerate(sources):
         save_image(as_float_image(image), folder / f"example-{index:03d}.png")
