@@ -23,7 +23,7 @@ def mix_checks(monkeypatch):
     """How many times the mix was checked since the test began."""
     calls = []
     original = ganzoo.resolve.check_mix
-    monkeypatch.setattr(ganzoo.resolve, "check_mix", lambda config, registry: calls.append(config.preset) or original(config, registry))
+    monkeypatch.setattr(ganzoo.resolve, "check_mix", lambda config, *args: calls.append(config.preset) or original(config, *args))
     return calls
 
 
