@@ -1,4 +1,4 @@
-"""ganzoo's own components (datasets, conditioners, tasks), registered like any plugin's."""
+"""ganzoo's own components (datasets, conditioners, tasks, the default losses, metrics), registered like any plugin's."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from ganzoo.registry import Component, collect
 @hookimpl
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
-    from ganzoo import conditioning
-    from ganzoo.data import captions, folder, mnist, paired, shapes, unpaired
-    from ganzoo.metrics import fid, pixel
+    from ganzoo import conditioning, losses
+    from ganzoo.data import captions, cifar, folder, known, mnist, paired, shapes, unpaired
+    from ganzoo.metrics import extractors, pixel, sets
     from ganzoo.train import tasks
 
     return collect(
@@ -22,7 +22,11 @@ def ganzoo_components() -> list[Component]:
         paired,
         unpaired,
         pixel,
-        fid,
+        sets,
+        extractors,
         conditioning,
         captions,
+        known,
+        cifar,
+        losses,
     )

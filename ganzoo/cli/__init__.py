@@ -27,9 +27,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from ganzoo.cli import bench, catalog, evaluate, export, sample, scaffold, train, translate
+    from ganzoo.cli import bench, catalog, data, evaluate, export, report, sample, scaffold, train, translate
 
-    for module in (catalog, train, sample, translate, evaluate, export, scaffold, bench):
+    for module in (catalog, data, train, sample, translate, evaluate, export, report, scaffold, bench):
         for command in module.COMMANDS:
             cli.add_command(command)
 

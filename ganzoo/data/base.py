@@ -29,6 +29,17 @@ class DataError(GanzooError):
     """A dataset problem: the message names the path(s), how many, and the way out."""
 
 
+def existing_folder(folder: Path, what: str, expected: str = "") -> Path:
+    """``folder`` if it exists; else a :class:`DataError` naming it, what was ``expected`` there and
+    the folders that do exist beside it (usually a misspelt split or root)."""
+    if folder.is_dir():
+        return folder
+    beside = sorted(p.name for p in folder.parent.iterdir() if p.is_dir()) if folder.parent.is_dir() else []
+    detail = f" ({expected})" if expected else ""
+    found = f"; folders there: {', '.join(beside)}" if beside else ""
+    raise DataError(f"{what}: no folder {folder}{detail}{found}")
+
+
 class InMemoryDataset(Dataset):
     """Images (uint8 ``[N, C, H, W]`` per key), optional labels and captions, all in memory.
 
@@ -196,7 +207,9 @@ def read_images(
     """Decode ``paths`` in parallel into uint8 tensors resized/cropped to ``size``.
 
     ``prepare`` may turn one file into several images (e.g. split an aligned A|B pair); images
-    smaller than ``min_size`` (default: ``size``, no upscaling of tiny images) are problems.
+    smaller than ``min_size`` are problems (default: ``size``). Loaders pass their training
+    resolution: an image between it and a larger jitter ``size`` is upscaled, as pix2pix resizes
+    its 256 px halves to 286 before cropping 256.
     Returns the tensors and the indices of the paths kept.
     """
     if not paths:

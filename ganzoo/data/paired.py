@@ -14,7 +14,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
-from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, list_images, read_images
+from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, existing_folder, list_images, read_images
 from ganzoo.interfaces import Condition, Ports
 from ganzoo.registry import component
 
@@ -26,12 +26,7 @@ _PORTS = Ports(channels=(1, 3), conditions=("image",), features=frozenset({"pair
 
 
 def _split_folder(root: str, split: str, what: str) -> Path:
-    folder = Path(root).expanduser() / split
-    if not folder.is_dir():
-        present = sorted(p.name for p in Path(root).expanduser().glob("*") if p.is_dir()) if Path(root).is_dir() else []
-        found = f"; folders there: {', '.join(present)}" if present else ""
-        raise DataError(f"{what}: no folder {folder} (root {root!r}, split {split!r}){found}")
-    return folder
+    return existing_folder(Path(root).expanduser() / split, what, f"root {root!r}, split {split!r}")
 
 
 def _check_direction(direction: str) -> None:
@@ -90,7 +85,8 @@ def aligned(
     _check_direction(direction)
     what = f"aligned dataset {Path(root) / split}"
     paths = _side_by_side(list_images(_split_folder(root, split, "aligned dataset")), what, skip_bad)
-    pairs, _ = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad, prepare=split_pair)
+    pairs, _ = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad, prepare=split_pair,
+                           min_size=resolution)
     a, b = [pair[0] for pair in pairs], [pair[1] for pair in pairs]  # type: ignore[index]
     return _paired(a, b, direction, resolution, channels, f"aligned:{Path(root).name}/{split}")
 
@@ -111,8 +107,7 @@ def paired_folders(
     what = f"paired-folders dataset {folder}"
     by_stem: dict[str, dict[str, Path]] = {}
     for side in ("A", "B"):
-        if not (folder / side).is_dir():
-            raise DataError(f"{what}: no folder {folder / side}; expected {folder}/A and {folder}/B with same-named images")
+        existing_folder(folder / side, what, f"expected {folder}/A and {folder}/B with same-named images")
         stems: dict[str, Path] = {}
         for path in list_images(folder / side):
             if path.stem in stems:
@@ -126,8 +121,10 @@ def paired_folders(
     unmatched.settle(skip_bad)
     stems = sorted(set(by_stem["A"]) & set(by_stem["B"]))
     size = load_size or resolution
-    a, kept_a = read_images([by_stem["A"][s] for s in stems], channels=channels, size=size, what=f"{what}/A", skip_bad=skip_bad)
-    b, kept_b = read_images([by_stem["B"][s] for s in stems], channels=channels, size=size, what=f"{what}/B", skip_bad=skip_bad)
+    a, kept_a = read_images([by_stem["A"][s] for s in stems], channels=channels, size=size, what=f"{what}/A", skip_bad=skip_bad,
+                            min_size=resolution)
+    b, kept_b = read_images([by_stem["B"][s] for s in stems], channels=channels, size=size, what=f"{what}/B", skip_bad=skip_bad,
+                            min_size=resolution)
     a_by_pair, b_by_pair = dict(zip(kept_a, a)), dict(zip(kept_b, b))
     both = sorted(a_by_pair.keys() & b_by_pair.keys())  # a pair survives only if both images decoded
     return _paired([a_by_pair[i] for i in both], [b_by_pair[i] for i in both], direction, resolution, channels, f"paired-folders:{Path(root).name}/{split}")

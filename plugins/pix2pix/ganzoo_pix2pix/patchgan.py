@@ -9,6 +9,8 @@ the features after the first layer, where it is cheap (:class:`ConditionedInput`
 
 from __future__ import annotations
 
+import functools
+
 from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
@@ -97,39 +99,14 @@ def _pixel_layers(in_channels: int, width: int, norm: str, joined: int = 0) -> n
 _PORTS = Ports(conditions=("none", "image", "embedding"))
 
 
-@component("discriminator", "patchgan", ports=_PORTS)
-def patchgan(
-    resolution: int,
-    channels: int = 3,
-    condition: Condition | None = None,
-    n_layers: int = 3,
-    base_channels: int = 64,
-    norm: Norm = "batch",
-    embedding_channels: int = 32,
-) -> PatchDiscriminator:
-    """PatchGAN: a logit per overlapping patch (70x70 at n_layers=3)."""
-    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm, embedding_channels=embedding_channels)
-
-
-@component("discriminator", "patchgan-sn", ports=_PORTS)
-def patchgan_sn(
-    resolution: int,
-    channels: int = 3,
-    condition: Condition | None = None,
-    n_layers: int = 3,
-    base_channels: int = 64,
-    norm: Norm = "none",
-    embedding_channels: int = 32,
-) -> PatchDiscriminator:
-    """PatchGAN with spectral normalisation on every convolution (no other norm by default)."""
-    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm, spectral_norm=True,
-                              embedding_channels=embedding_channels)
-
-
-@component("discriminator", "pixelgan", ports=_PORTS)
-def pixelgan(
-    resolution: int, channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch",
-    embedding_channels: int = 32,
-) -> PatchDiscriminator:
-    """PixelGAN: 1x1 convolutions, a logit per pixel (judges colour, not structure)."""
-    return PatchDiscriminator(resolution, channels, condition, 0, base_channels, norm, embedding_channels=embedding_channels)
+patchgan = component(
+    "discriminator", "patchgan", description="PatchGAN: a logit per overlapping patch (70x70 at n_layers=3)", ports=_PORTS
+)(PatchDiscriminator)
+patchgan_sn = component(
+    "discriminator", "patchgan-sn",
+    description="PatchGAN with spectral normalisation on every convolution (no other norm by default)", ports=_PORTS,
+)(functools.partial(PatchDiscriminator, norm="none", spectral_norm=True))
+pixelgan = component(
+    "discriminator", "pixelgan", description="PixelGAN: 1x1 convolutions, a logit per pixel (judges colour, not structure)",
+    ports=_PORTS,
+)(functools.partial(PatchDiscriminator, n_layers=0))
