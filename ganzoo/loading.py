@@ -18,17 +18,22 @@ from ganzoo import plugins
 from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
-from ganzoo.train.checkpoint import load_checkpoint, read_meta
+from ganzoo.latent import slerp, truncate
+from ganzoo.registry import Registry
+from ganzoo.resolve import ResolvedRun, checked
+from ganzoo.train.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta
 from ganzoo.train.runtime import evaluating, resolve_device
 
 
 @dataclass
 class LoadedModel:
-    """Built networks with their weights, the task that drives them, and the saved metadata."""
+    """Built networks with their weights, the task that drives them, the saved metadata, and the
+    checked run they were built from (to build its dataset, e.g. example inputs)."""
 
     model: Model
     meta: dict[str, Any]
     device: torch.device
+    resolved: ResolvedRun
 
     @property
     def task(self):
@@ -55,29 +60,67 @@ class LoadedModel:
             raise GanzooError(f"--class {index}: out of range; valid: 0..{classes - 1}")
         return index
 
-    @torch.no_grad()
-    def sample(self, n: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (), seed: int = 0) -> dict[str, Tensor]:
-        """``n`` images (by output name, e.g. ``samples``), from noise seeded with ``seed``."""
-        task, source = self.task, self.model.source
-        if not hasattr(task, "sample_inputs"):
+    def conditions(self, n: int, prompts: Sequence[str] = (), classes: Sequence[str | int] = ()) -> Any:
+        """The raw condition of ``n`` samples: captions or labels (cycled), None when unconditional."""
+        source = self.model.source
+        if not hasattr(self.task, "sample_inputs"):
             raise GanzooError("this model translates images; use `ganzoo translate` instead of sampling")
-        raw: Any = None
         if source.kind == "text":
             if not prompts:
                 raise GanzooError("this model is text-conditional: give at least one --prompt")
-            raw = [prompts[i % len(prompts)] for i in range(n)]
-        elif source.kind == "class":
+            return [prompts[i % len(prompts)] for i in range(n)]
+        if source.kind == "class":
             labels = [self.label_of(c) for c in classes] or list(range(source.dim))
-            raw = torch.tensor([labels[i % len(labels)] for i in range(n)], device=self.device)
-        elif prompts or classes:
+            return torch.tensor([labels[i % len(labels)] for i in range(n)], device=self.device)
+        if prompts or classes:
             raise GanzooError("this model is unconditional: it takes neither --prompt nor --class")
+        return None
+
+    def _inputs(self, n: int, raw: Any, seed: int, truncation: float | None) -> dict[str, Any]:
+        """The task's sampling inputs for ``n`` samples from noise seeded with ``seed``."""
         latent = max((getattr(net, "latent_dim", 0) for net in self.nets.values()), default=0)
-        inputs = task.sample_inputs(n, raw, latent, torch.Generator().manual_seed(seed), self.device)
+        generator = torch.Generator().manual_seed(seed)
+        inputs = self.task.sample_inputs(n, raw, latent, generator, self.device)
+        if truncation is not None:
+            inputs["z"] = truncate(self._noise(inputs, "--truncation"), truncation, generator)
+        return inputs
+
+    def _noise(self, inputs: dict[str, Any], flag: str) -> Tensor:
+        if not isinstance(inputs.get("z"), Tensor):
+            raise GanzooError(f"{flag}: this model's sampler takes no noise vector z, so there is nothing to {flag.strip('-')}")
+        return inputs["z"]
+
+    def _render(self, inputs: dict[str, Any], seed: int) -> dict[str, Tensor]:
         # networks drawing their own noise (conditioning augmentation) repeat for a seed too; the
         # caller's random state is left as it was
-        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []), evaluating(self.nets.values()):
+        with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []), \
+                evaluating(self.nets.values()):
             torch.manual_seed(seed)
-            return task.render(self.nets, inputs)
+            return self.task.render(self.nets, inputs)
+
+    def sample(self, n: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (), seed: int = 0,
+               truncation: float | None = None) -> dict[str, Tensor]:
+        """``n`` images (by output name, e.g. ``samples``), from noise seeded with ``seed``;
+        ``truncation``: redraw noise entries beyond that magnitude (see :func:`ganzoo.latent.truncate`)."""
+        return self._render(self._inputs(n, self.conditions(n, prompts, classes), seed, truncation), seed)
+
+    def interpolate(self, paths: int, frames: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (),
+                    seed: int = 0, truncation: float | None = None) -> dict[str, Tensor]:
+        """``paths`` rows of ``frames`` images walking the noise of seed ``seed + r`` to ``seed + r + 1``
+        by :func:`ganzoo.latent.slerp`; row ``r`` keeps the ``r``-th condition. Each row ends where
+        the next begins, and a row starts from the first noise vector of ``sample(seed=seed + r)``."""
+        raw = self.conditions(paths, prompts, classes)
+        keys = [self._noise(self._inputs(1, None if raw is None else raw[:1], seed + k, truncation), "--interpolate")
+                for k in range(paths + 1)]
+        t = torch.linspace(0, 1, frames)
+        noise = torch.cat([slerp(keys[r], keys[r + 1], t) for r in range(paths)])
+        if isinstance(raw, list):
+            raw = [text for text in raw for _ in range(frames)]
+        elif raw is not None:
+            raw = raw.repeat_interleave(frames)
+        inputs = self._inputs(paths * frames, raw, seed, None)
+        inputs["z"] = noise.to(inputs["z"])
+        return self._render(inputs, seed)
 
     @torch.no_grad()
     def translate(self, images: Tensor, **options: Any) -> dict[str, Tensor]:
@@ -86,17 +129,19 @@ class LoadedModel:
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
 
 
-def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
+def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:
+    """The run described by saved metadata, checked against ``registry`` (default: the installed plugins)."""
+    return checked(config_from_meta(meta), registry or plugins.registry())
+
+
+def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
                roles: Collection[str] | None = None) -> LoadedModel:
-    """Rebuild the model described by ``meta`` and load ``weights`` (role -> state dict).
+    """Rebuild the model of ``run`` (described by ``meta``) and load ``weights`` (role -> state dict).
 
     ``roles`` rebuilds only those networks (plus the conditioner), e.g. a generator-only export.
     """
-    from ganzoo.train.checkpoint import config_from_meta
-
-    config = config_from_meta(meta)
     target = resolve_device(str(device))
-    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]), roles=roles, states=weights)
+    model = build_model(run, Condition.parse(meta["source"]), roles=roles, states=weights)
     unknown = sorted(set(weights) - set(model.nets))
     if unknown:
         raise GanzooError(f"saved weights hold network {unknown[0]!r}, which this model does not have (it has {', '.join(model.nets)})")
@@ -107,7 +152,7 @@ def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], devi
             net.load_state_dict(weights[role])
         except RuntimeError as error:
             raise GanzooError(f"saved weights for {role!r} do not fit its network ({mismatch(error)})") from None
-    return LoadedModel(model.to(target), meta, target)
+    return LoadedModel(model.to(target), meta, target, run)
 
 
 def mismatch(error: RuntimeError) -> str:
@@ -120,10 +165,12 @@ def mismatch(error: RuntimeError) -> str:
 def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
     """A run folder or its checkpoint file: EMA generator weights where the run kept them."""
     state = load_checkpoint(Path(path))
+    meta = read_meta(state)
+    check_components(meta, plugins.registry(), path)
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
-    return from_state(read_meta(state), weights, device)
+    return from_state(resolved_meta(meta), meta, weights, device)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
+import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy
 import torch
 from torch import Tensor, nn
 
@@ -22,16 +25,18 @@ from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
-from ganzoo.images import save_grid
+from ganzoo.images import labelled_grid, sample_labels, save_picture
 from ganzoo.interfaces import Task
 from ganzoo.io import atomic_write, write_json
-from ganzoo.mix import check_mix
 from ganzoo.presets import OptimConfig, TrainConfig
 from ganzoo.registry import Registry
+from ganzoo.resolve import ResolvedRun, checked
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
     CONFIG,
+    ENVIRONMENT,
     METRICS,
+    PROMPTS,
     SAMPLES,
     load_checkpoint,
     run_meta,
@@ -39,6 +44,7 @@ from ganzoo.train.checkpoint import (
 )
 from ganzoo.train.evaluation import PeriodicEvaluation
 from ganzoo.train.runtime import Runtime, evaluating
+from ganzoo.train.snapshots import Snapshots, snapshot_path
 
 
 class TrainingError(GanzooError):
@@ -136,23 +142,40 @@ class Stats:
         return dict(zip(keys, values))
 
 
-class Trainer:
-    """A training run in ``run_dir``: builds everything from the config, then steps."""
+def environment(runtime: Runtime) -> dict[str, Any]:
+    """Where a run trains, for its report: device and its name, precision, processes, versions."""
+    device = runtime.device
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+    return {"device": str(device), "device_name": name, "precision": runtime.precision, "processes": runtime.world,
+            "torch": torch.__version__, "python": platform.python_version()}
 
-    def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None,
+
+class Trainer:
+    """A training run in ``run_dir``: builds everything from a resolved run, then steps.
+
+    ``run`` is a :class:`ResolvedRun` (what ``ganzoo train`` passes: checked once, upstream) or a
+    bare config, checked here against ``registry`` (default: the installed plugins).
+    """
+
+    def __init__(self, run: ResolvedRun | TrainConfig, run_dir: Path, *, registry: Registry | None = None,
                  runtime: Runtime | None = None, resume: bool = False) -> None:
-        self.config = config
+        if isinstance(run, TrainConfig):  # refuse a bad mix before building anything
+            run = checked(run, registry or plugins.registry())
+        self.resolved = run
+        self.config = config = run.config
         self.run_dir = Path(run_dir)
-        self.registry = registry or plugins.registry()
+        self.registry = run.registry
         self.runtime = runtime or Runtime.create(config.device, config.precision)
         device = self.runtime.device
-        mix = check_mix(config, self.registry)  # refuse a bad mix before building anything
 
         torch.manual_seed(config.seed)  # identical initial weights on every process
-        self.dataset = build_dataset(config, self.registry, mix)
+        self.dataset = build_dataset(run)
         if len(self.dataset) == 0:
             raise TrainingError(f"dataset {config.dataset.name!r} is empty")
-        self.model: Model = build_model(config, self.registry, self.dataset.condition, mix).to(device)
+        self.model: Model = build_model(run, self.dataset.condition).to(device)
         self.task: Task = self.model.task
         self.nets = self.model.nets
         self.frozen = [submodule(self.nets, path, "freeze") for path in config.freeze]
@@ -196,12 +219,15 @@ class Trainer:
         self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         self.step = 0
         self.stats = Stats()
-        self.meta = run_meta(config, self.dataset)
+        self.meta = run_meta(config, self.dataset, run.mix)
         self.fixed = self._fixed_inputs()
         # built now so that missing extractor weights stop the run before its first step
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
         #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
         self.last_eval: dict[str, float] = {}
+        self._judged_eval: dict[str, float] = {}  # the evaluation ``keep_best`` judged last
+        self.sample_labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
+        self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
             self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
@@ -303,14 +329,21 @@ class Trainer:
             for m, momentum in zip(norms, momenta):
                 m.momentum = momentum
 
-    def save_samples(self) -> Path:
+    def save_samples(self, tensorboard: Any = None) -> Path:
+        """The grid of the fixed inputs, labelled with their conditions, kept per step (and in TensorBoard)."""
         self.refresh_ema_batchnorm()
         nets = self.render_nets()
         with evaluating(nets.values()), self.runtime.autocast():
             images = self.task.render(nets, self.fixed)
+        picture = labelled_grid(images, labels=self.sample_labels)
         path = self.run_dir / SAMPLES / f"step-{self.step:07d}.png"
-        save_grid(images, path)
-        save_grid(images, self.run_dir / SAMPLES / "latest.png")
+        save_picture(picture, path)
+        save_picture(picture, self.run_dir / SAMPLES / "latest.png")
+        prompts = self.run_dir / SAMPLES / PROMPTS
+        if isinstance(self.fixed.get("raw"), list) and not prompts.is_file():
+            write_json(prompts, self.sample_labels)  # the captions of the grid's numbered cells
+        if tensorboard is not None:
+            tensorboard.add_image("samples", numpy.asarray(picture), self.step, dataformats="HWC")
         return path
 
     def state_dict(self) -> dict[str, Any]:
@@ -345,14 +378,34 @@ class Trainer:
         if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
 
-    def save_checkpoint(self) -> Path:
+    def save_checkpoint(self, path: Path | None = None) -> Path:
+        """The rolling ``checkpoint.pt``, or another file such as a numbered snapshot."""
         self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
         self.refresh_ema_batchnorm()
-        path = self.run_dir / CHECKPOINT
+        path = path or self.run_dir / CHECKPOINT
         if self.runtime.is_main:
             save_checkpoint(path, self.state_dict())
         self.runtime.barrier()
         return path
+
+    def save_snapshot(self) -> Path:
+        """A numbered snapshot of this step; older ones beyond ``keep_snapshots`` go."""
+        path = self.save_checkpoint(snapshot_path(self.run_dir, self.step))
+        if self.runtime.is_main:
+            self.snapshots.prune()
+        return path
+
+    def keep_best(self) -> None:
+        """After an evaluation (``last_eval``), keep this step's weights as ``best.pt`` if they score best."""
+        if not self.last_eval or self.last_eval == self._judged_eval:
+            return
+        self._judged_eval = dict(self.last_eval)
+        if self.snapshots.improves(self.last_eval):
+            def write(path: Path) -> None:
+                self.refresh_ema_batchnorm()
+                save_checkpoint(path, self.state_dict())
+
+            self.snapshots.keep_best(self.step, self.last_eval, write)
 
     # ------------------------------------------------------------------------------------------
     def run(self, progress: "Progress | None" = None) -> dict[str, Any]:
@@ -361,6 +414,7 @@ class Trainer:
         if main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.run_dir / CONFIG, self.meta)
+            write_json(self.run_dir / ENVIRONMENT, environment(self.runtime))
             _truncate_metrics(self.run_dir / METRICS, self.step)
         last: dict[str, Any] = {}
         tick_time, tick_step = time.perf_counter(), self.step
@@ -395,9 +449,13 @@ class Trainer:
             if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
                 self.evaluate(tensorboard)
             if main and (self.step % config.sample_every == 0 or done):
-                self.save_samples()
+                self.save_samples(tensorboard)
             if self.step % config.checkpoint_every == 0 or done:
                 self.save_checkpoint()
+            if config.snapshot_every and (self.step % config.snapshot_every == 0 or done):
+                self.save_snapshot()
+            if main:
+                self.keep_best()  # after the step's evaluation and snapshot
         if progress:
             progress.stop()
         if tensorboard is not None:
