@@ -219,7 +219,7 @@ class Trainer:
         self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
         self.step = 0
         self.stats = Stats()
-        self.meta = run_meta(config, self.dataset, mix)
+        self.meta = run_meta(config, self.dataset, run.mix)
         self.fixed = self._fixed_inputs()
         # built now so that missing extractor weights stop the run before its first step
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
