@@ -111,6 +111,7 @@ class Snapshots:
             write(target)
         self.best = {"step": step, "metric": name, "value": value, "higher_is_better": higher_is_better(name), "eval": dict(evaluation)}
         write_json(self.run_dir / BEST_RECORD, self.best)
+        self.prune()  # the snapshot of the former best may now go
 
 
 def _link(source: Path, target: Path) -> bool:

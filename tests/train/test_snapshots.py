@@ -1,7 +1,7 @@
 """Numbered snapshots, their retention, the best model chosen by evaluation, and grids in TensorBoard.
 
-Evaluation during training is issue 14's; until it lands, ``EvaluatingTrainer`` stands in for it by
-setting ``last_eval`` after chosen steps, as the contract between the issues says.
+``EvaluatingTrainer`` sets ``last_eval`` to chosen scores after chosen steps, as the loop's
+evaluation does, so which step is best is known in advance; one test runs the real ``--eval-every``.
 """
 
 import json
@@ -62,6 +62,17 @@ def test_best_is_the_snapshot_with_the_lowest_l1_and_survives_retention(tiny_hos
     assert load_checkpoint(run / BEST)["step"] == 4
     assert snapshot_steps(run) == [4, 8]  # the newest one, plus the best
     assert os.path.samefile(run / BEST, snapshot_path(run, 4))  # a hard link, not a second copy
+
+
+def test_best_from_the_loops_own_evaluation(tiny_host, in_tmp):
+    run = in_tmp / "run"
+    make(run, preset="tiny-paired", eval_every=2, eval_count=4, keep_snapshots=1).run()
+    scores = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    scores = {line["step"]: line["eval"]["l1"] for line in scores if "eval" in line}
+    best = json.loads((run / "best.json").read_text())
+    assert list(scores) == [2, 4, 6, 8] and best["metric"] == "l1" and best["value"] == min(scores.values())
+    assert best["step"] == min(scores, key=scores.get) and load_checkpoint(run / BEST)["step"] == best["step"]
+    assert set(snapshot_steps(run)) == {8, best["step"]}
 
 
 def test_best_follows_the_metric_direction(tiny_host, in_tmp):
