@@ -17,8 +17,6 @@ import json
 import tempfile
 from pathlib import Path
 
-import torch
-
 from ganzoo.cli.train import parse_assignment
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer

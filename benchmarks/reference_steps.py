@@ -33,7 +33,7 @@ from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganzoo.presets import load_book
-from ganzoo.train.bench import device_name, step_flops, synchronize, time_mode
+from ganzoo.train.bench import synchronize, time_mode
 from ganzoo.train.fast import WARMUP_STEPS
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import resolve_device
