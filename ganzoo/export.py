@@ -28,6 +28,7 @@ from ganzoo import plugins
 from ganzoo.errors import GanzooError
 from ganzoo.loading import LoadedModel, from_state
 from ganzoo.mix import Mix, check_mix
+from ganzoo.outputs import output_file
 from ganzoo.registry import KINDS, Registry
 from ganzoo.train.checkpoint import atomic_write, load_checkpoint, read_meta
 from ganzoo.train.loop import config_from_meta
@@ -89,6 +90,7 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
     path = Path(path)
     if path.suffix != ".safetensors":
         raise ExportError(f"-o {path}: an export file name must end in .safetensors")
+    output_file(path, "-o", (".safetensors",))
     state = load_checkpoint(Path(run))
     meta = read_meta(state)
     mix = check_mix(config_from_meta(meta), plugins.registry())

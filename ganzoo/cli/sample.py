@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.data.base import IMAGE_SUFFIXES
 from ganzoo.images import save_grid
 from ganzoo.loading import load
+from ganzoo.outputs import output_file
 
 
 def output_paths(path: Path, names: list[str]) -> dict[str, Path]:
@@ -32,6 +34,7 @@ def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ..
                    seed: int, ema: bool, device: str, columns: int | None) -> None:
     """Sample a grid of images from MODEL (a run folder, checkpoint or .safetensors export)."""
     report_broken_plugins()
+    output_file(output, "-o", IMAGE_SUFFIXES)
     loaded = load(model, device=device, ema=ema)
     images = loaded.sample(count, prompts=prompts, classes=classes, seed=seed)
     for name, path in output_paths(output, list(images)).items():

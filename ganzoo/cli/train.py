@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -17,9 +18,11 @@ from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
 from ganzoo.errors import GanzooError
 from ganzoo.mix import check_mix
+from ganzoo.outputs import writable_folder
 from ganzoo.presets import TrainConfig, load_book
 from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
-from ganzoo.train.loop import Trainer, config_from_meta
+from ganzoo.train.lock import RunLock
+from ganzoo.train.loop import Rehearsal, Trainer, config_from_meta
 from ganzoo.train.runtime import PRECISIONS
 
 
@@ -181,7 +184,7 @@ def relaunch_distributed(nproc: int) -> None:
               help="Initialise a network or submodule from another run, e.g. generator.stage1=runs/stackgan-000:generator (repeatable).")
 @zoo_option
 @click.option("--nproc", type=click.IntRange(min=1), help="Run N processes with torchrun (data parallel).")
-@click.option("--dry-run", is_flag=True, help="Print the resolved config and check the mix; do not train.")
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and build the run (networks on the meta device); do not train.")
 @click.option("--quiet", is_flag=True, help="No progress bar (for scripts); the run folder is still printed.")
 def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo_files: tuple[Path, ...],
                   nproc: int | None, dry_run: bool, quiet: bool, **flags: Any) -> None:
@@ -210,18 +213,22 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         if (run_dir / CHECKPOINT).exists():
             raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
     check_mix(config, registry)
+    writable_folder(run_dir, "--out" if resume is None else "--resume")
     if dry_run:
         click.echo(json.dumps(config.to_dict(), indent=2))
-        console.print("[green]mix ok[/]")
+        Rehearsal(config, run_dir, registry=registry).rehearse()
+        console.print("[green]mix ok[/]: the run builds and takes a training step (on the meta device)")
         return
-    trainer = Trainer(config, run_dir, registry=registry, resume=resume is not None)
-    if trainer.runtime.is_main and not quiet:
-        console.print(f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
-                      f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
-    try:
-        last = trainer.run(None if quiet or not trainer.runtime.is_main else RichProgress())
-    finally:
-        trainer.runtime.close()
+    # an existing folder is locked before building, so a second writer is refused at once
+    with RunLock(run_dir) if run_dir.is_dir() and "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
+        trainer = Trainer(config, run_dir, registry=registry, resume=resume is not None)
+        if trainer.runtime.is_main and not quiet:
+            console.print(f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+                          f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+        try:
+            last = trainer.run(None if quiet or not trainer.runtime.is_main else RichProgress())
+        finally:
+            trainer.runtime.close()
     if trainer.runtime.is_main:
         summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
         console.print(f"done: step {trainer.step}; {summary}")
@@ -233,9 +240,16 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
 def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
     """The saved config of ``run_dir``; only the length and the device may change on resume."""
     config_path = run_dir / CONFIG
-    if not config_path.is_file() or not (run_dir / CHECKPOINT).is_file():
+    if not config_path.is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")
-    config = config_from_meta(json.loads(config_path.read_text(encoding="utf-8")))
+    try:
+        meta = json.loads(config_path.read_text(encoding="utf-8"))
+        config = config_from_meta(meta)
+    except (ValueError, KeyError, TypeError) as error:
+        raise GanzooError(f"--resume {run_dir}: {CONFIG} is damaged ({str(error).splitlines()[0][:200]})") from None
+    if not (run_dir / CHECKPOINT).is_file():
+        raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
+                          f"start it again with `ganzoo train {config.preset} --out {run_dir}`")
     changeable = {"steps", "epochs", "device"}
     fixed = sorted(k for k, v in flags.items() if v not in (None, False, (), []) and k not in changeable)
     if fixed or (preset and preset != config.preset):

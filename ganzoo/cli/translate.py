@@ -14,6 +14,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
 from ganzoo.interfaces import as_float_image
 from ganzoo.loading import LoadedModel, load
+from ganzoo.outputs import output_file, writable_folder
 
 DEFAULT_OUTPUT = Path("translated")
 
@@ -68,6 +69,10 @@ def translate_command(model: Path, input_path: Path, output: Path | None, direct
     if not paths:
         raise GanzooError(f"{input_path}: no images ({', '.join(IMAGE_SUFFIXES)})")
     target = output_path(paths[0], input_path, output)
+    if target == output:
+        output_file(target, "-o", IMAGE_SUFFIXES)
+    else:
+        writable_folder(target.parent, "-o", output)
     if any(output_path(path, input_path, output).resolve() == path.resolve() for path in paths):
         raise GanzooError(f"-o {output or DEFAULT_OUTPUT}: the outputs would overwrite the input images; choose another output")
     loaded = load(model, device=device)

@@ -7,13 +7,16 @@ statistics stay on the device and are read every ``log_every`` steps.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -25,7 +28,7 @@ from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_grid
 from ganzoo.mix import check_mix
-from ganzoo.presets import OptimConfig, TrainConfig, from_plain
+from ganzoo.presets import OptimConfig, TrainConfig, check_config, from_plain
 from ganzoo.registry import Registry
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
@@ -37,12 +40,19 @@ from ganzoo.train.checkpoint import (
     save_checkpoint,
     write_json,
 )
+from ganzoo.train.lock import RunLock
 from ganzoo.train.runtime import Runtime, evaluating
 from ganzoo.train.task import Task
 
 
 class TrainingError(GanzooError):
     pass
+
+
+class TrainingInterrupted(TrainingError):
+    """Ctrl-C: the run stopped at a step boundary after saving a checkpoint."""
+
+    exit_code = 130
 
 
 class IndexStream:
@@ -127,13 +137,23 @@ class Stats:
             value = value.detach().float()
             self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
 
-    def read(self) -> dict[str, float]:
+    def read(self, reset: bool = True) -> dict[str, float]:
+        """The means since the last reset. ``reset=False`` (a run ending between log points) keeps
+        the sums, so a resumed run's next log line averages the same steps as an uninterrupted one."""
         if not self.sums:
             return {}
         keys = list(self.sums)
         values = torch.stack([self.sums[k] for k in keys]).div(max(self.count, 1)).tolist()  # one sync
-        self.sums, self.count = {}, 0
+        if reset:
+            self.sums, self.count = {}, 0
         return dict(zip(keys, values))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"sums": dict(self.sums), "count": self.count}
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
+        self.sums = {key: value.to(device) for key, value in state["sums"].items()}
+        self.count = int(state["count"])
 
 
 def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
@@ -149,7 +169,9 @@ def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
 
 
 def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    return from_plain(TrainConfig, meta["config"], "saved config")
+    config = from_plain(TrainConfig, meta["config"], "saved config")
+    check_config(config)
+    return config
 
 
 class Trainer:
@@ -157,6 +179,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None,
                  runtime: Runtime | None = None, resume: bool = False) -> None:
+        check_config(config)
         self.config = config
         self.run_dir = Path(run_dir)
         self.registry = registry or plugins.registry()
@@ -209,8 +232,9 @@ class Trainer:
         self.stream = IndexStream(len(self.dataset), config.seed)
         if hasattr(self.dataset, "to"):
             self.dataset.to(device)  # batches are gathered on the device: no loader, no host copies
-        self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
+        self.augment_rng = torch.Generator(device=device if device.type != "meta" else "cpu").manual_seed(config.seed + 1)
         self.step = 0
+        self.saved_step: int | None = None  # the step of the last checkpoint in run_dir
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset)
         self.fixed = self._fixed_inputs()
@@ -336,6 +360,7 @@ class Trainer:
             "optim": {name: opt.state_dict() for name, opt in self.optimizers.items()},
             "sched": {name: sched.state_dict() for name, sched in self.schedulers.items()},
             "rng": rng,
+            "stats": self.stats.state_dict(),
             "meta": json.dumps(self.meta),
         }
 
@@ -351,33 +376,77 @@ class Trainer:
                 sched.load_state_dict(state["sched"][name])
         except (KeyError, RuntimeError, ValueError) as error:
             raise TrainingError(f"checkpoint does not match this run's networks ({str(error).splitlines()[0]})") from None
-        self.step = int(state["step"])
+        self.step = self.saved_step = int(state["step"])
+        if "stats" in state:
+            self.stats.load_state_dict(state["stats"], self.runtime.device)
         torch.set_rng_state(state["rng"]["cpu"])
         self.augment_rng.set_state(state["rng"]["augment"])
         if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
 
     def save_checkpoint(self) -> Path:
+        self.check_finite()  # a non-finite state never replaces the last good checkpoint
         self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
         self.refresh_ema_batchnorm()
         path = self.run_dir / CHECKPOINT
         if self.runtime.is_main:
             save_checkpoint(path, self.state_dict())
+        self.saved_step = self.step
         self.runtime.barrier()
         return path
 
+    @torch.no_grad()
+    def check_finite(self, values: dict[str, float] | None = None) -> None:
+        """Stop, naming the step and the part, when a logged statistic (``values``, else the running
+        sums) or a network's parameters are NaN or infinite."""
+        if values is None:
+            values = {key: total.float().sum().item() for key, total in self.stats.sums.items()}
+        part = next((f"{key} is {value}" for key, value in values.items() if not math.isfinite(value)), None)
+        if part is None:
+            finite = torch.stack([torch.isfinite(p).all() for net in self.nets.values() for p in net.parameters()]).tolist()
+            flags = iter(finite)
+            part = next((f"the parameters of {role} are not finite" for role, net in self.nets.items()
+                         if not all([next(flags) for _ in net.parameters()])), None)
+        if part is None:
+            return
+        kept = (f"the last good checkpoint (step {self.saved_step}) is kept" if self.saved_step is not None
+                else "no checkpoint was saved")
+        raise TrainingError(f"step {self.step}: training went non-finite ({part}); stopped, {kept} in {self.run_dir}. "
+                            "Lower the learning rate (optim.PHASE.lr) or check the data")
+
     # ------------------------------------------------------------------------------------------
     def run(self, progress: "Progress | None" = None) -> dict[str, Any]:
-        """Train to ``self.steps``, logging, sampling and checkpointing on schedule."""
+        """Train to ``self.steps``, logging, sampling and checkpointing on schedule.
+
+        The run folder is locked for the duration. Ctrl-C stops at the end of the current step,
+        saves a checkpoint and raises :class:`TrainingInterrupted`; a second Ctrl-C stops at once.
+        """
+        lock = RunLock(self.run_dir) if self.runtime.is_main else None
+        if lock is not None:
+            lock.acquire()
+            if self.saved_step is None and (self.run_dir / CHECKPOINT).exists():
+                lock.release()
+                raise TrainingError(f"{self.run_dir} already holds a run; resume it or choose another folder")
+        tensorboard = open_tensorboard(self.run_dir) if lock is not None else None
+        try:
+            with _interruptible() as interrupted:
+                return self._run(progress, tensorboard, interrupted)
+        finally:
+            if progress:
+                progress.stop()
+            if tensorboard is not None:
+                tensorboard.close()
+            if lock is not None:
+                lock.release()
+
+    def _run(self, progress: "Progress | None", tensorboard: Any, interrupted: Callable[[], bool]) -> dict[str, Any]:
         config, main = self.config, self.runtime.is_main
         if main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.run_dir / CONFIG, self.meta)
             _truncate_metrics(self.run_dir / METRICS, self.step)
         last: dict[str, Any] = {}
         tick_time, tick_step = time.perf_counter(), self.step
         images_per_step = config.batch_size * self.runtime.world
-        tensorboard = open_tensorboard(self.run_dir) if main else None
         if progress:
             progress.start(self.step, self.steps)
         self._train_mode()
@@ -385,7 +454,8 @@ class Trainer:
             self.train_step()
             done = self.step == self.steps
             if self.step % config.log_every == 0 or done:
-                values = self.stats.read()
+                values = self.stats.read(reset=self.step % config.log_every == 0)
+                self.check_finite(values)
                 now = time.perf_counter()
                 rate = (self.step - tick_step) * images_per_step / max(now - tick_time, 1e-9)
                 tick_time, tick_step = now, self.step
@@ -408,10 +478,11 @@ class Trainer:
                 self.save_samples()
             if self.step % config.checkpoint_every == 0 or done:
                 self.save_checkpoint()
-        if progress:
-            progress.stop()
-        if tensorboard is not None:
-            tensorboard.close()
+            if interrupted() and not done:
+                if self.saved_step != self.step:
+                    self.save_checkpoint()
+                raise TrainingInterrupted(f"interrupted at step {self.step} of {self.steps}; checkpoint saved. "
+                                          f"Continue with: ganzoo train --resume {self.run_dir}")
         return last
 
     @torch.no_grad()
@@ -427,6 +498,33 @@ class Trainer:
             module.eval()
 
 
+class Rehearsal(Trainer):
+    """What ``--dry-run`` builds: the run's dataset, networks, optimisers and fixed sample inputs,
+    with the networks on the meta device (shapes only: no memory, no arithmetic), then one
+    training step there, so a dry run fails where the run would. Nothing is written."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None) -> None:
+        Runtime.create(config.device, config.precision)  # the run's device must exist here too
+        super().__init__(config, run_dir, registry=registry, runtime=Runtime(torch.device("meta"), "fp32"))
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["fused"] = False  # fused kernels have no meta version
+
+    def _batch(self, indices: Tensor, epochs: Tensor | None = None, augment: bool = True) -> dict[str, Any]:
+        return super()._batch(indices, epochs, augment=False)  # random crops draw on a real device
+
+    def rehearse(self) -> None:
+        try:
+            self.train_step()
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            raise TrainingError(f"the networks do not work together: the first training step fails ({_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
+
+
 class Progress:
     """The interface the loop reports to (the CLI renders it with rich)."""
 
@@ -434,6 +532,30 @@ class Progress:
     def advance(self, step: int) -> None: ...
     def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
     def stop(self) -> None: ...
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[Callable[[], bool]]:
+    """Within the block, a first SIGINT only raises a flag (read at step boundaries); the default
+    handler is back at once, so a second SIGINT raises KeyboardInterrupt wherever the run is.
+
+    Single-process runs in the main thread only: the processes of a distributed run would stop at
+    different steps.
+    """
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread() or torch.distributed.is_initialized():
+        yield flag.is_set
+        return
+
+    def first(signum: int, frame: Any) -> None:
+        flag.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield flag.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def open_tensorboard(run_dir: Path):
@@ -449,5 +571,14 @@ def _truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop log lines written after the checkpoint so the log matches the weights."""
     if not path.is_file():
         return
-    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and json.loads(line).get("step", 0) <= step]
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if _logged_step(line) <= step]
     atomic_write(path, lambda f: f.write(("\n".join(kept) + ("\n" if kept else "")).encode()))
+
+
+def _logged_step(line: str) -> float:
+    """The step of a log line; infinite (dropped) for a line a killed run left half-written."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return math.inf
+    return entry.get("step", 0) if isinstance(entry, dict) and isinstance(entry.get("step", 0), int) else math.inf
