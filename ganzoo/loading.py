@@ -69,10 +69,10 @@ class LoadedModel:
             raise GanzooError("this model translates images; use `ganzoo translate` instead of sampling")
         raw: Any = None
         if source.kind == "text":
-            if not prompts:
-                raise GanzooError("this model is text-conditional: give at least one --prompt")
             if classes:
                 raise GanzooError("this model is text-conditional: it takes --prompt, not --class")
+            if not prompts:
+                raise GanzooError("this model is text-conditional: give at least one --prompt")
             raw = [prompts[i % len(prompts)] for i in range(n)]
         elif source.kind == "class":
             if prompts:

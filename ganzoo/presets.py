@@ -69,8 +69,8 @@ class Range:
         return self.high is None or (value < self.high or (not self.high_open and value == self.high))
 
     def __str__(self) -> str:
-        low = "(-inf" if self.low is None else f"{'(' if self.low_open else '['}{self.low:g}"
-        high = "inf)" if self.high is None else f"{self.high:g}{')' if self.high_open else ']'}"
+        low = "(-inf" if self.low is None else f"{'(' if self.low_open else '['}{self.low!r}"
+        high = "inf)" if self.high is None else f"{self.high!r}{')' if self.high_open else ']'}"
         return f"{low}, {high}"
 
 

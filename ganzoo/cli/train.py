@@ -215,8 +215,8 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     check_mix(config, registry)
     writable_folder(run_dir, "--out" if resume is None else "--resume")
     if dry_run:
-        click.echo(json.dumps(config.to_dict(), indent=2))
         Rehearsal(config, run_dir, registry=registry).rehearse()
+        click.echo(json.dumps(config.to_dict(), indent=2))
         console.print("[green]mix ok[/]: the run builds and takes a training step (on the meta device)")
         return
     # an existing folder is locked before building, so a second writer is refused at once

@@ -14,6 +14,7 @@ import math
 import signal
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -505,7 +506,9 @@ class Rehearsal(Trainer):
 
     def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None) -> None:
         Runtime.create(config.device, config.precision)  # the run's device must exist here too
-        super().__init__(config, run_dir, registry=registry, runtime=Runtime(torch.device("meta"), "fp32"))
+        with warnings.catch_warnings():  # init_from copies into meta parameters: shapes checked, values dropped
+            warnings.simplefilter("ignore")
+            super().__init__(config, run_dir, registry=registry, runtime=Runtime(torch.device("meta"), "fp32"))
         for optimizer in self.optimizers.values():
             for group in optimizer.param_groups:
                 group["fused"] = False  # fused kernels have no meta version
