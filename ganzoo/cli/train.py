@@ -210,6 +210,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         base = book.resolve(preset)
         config = book.resolve(preset, overrides_from_flags(flags, base, registry))
         run_dir = out or next_run_dir(Path("runs"), preset)
+        RunLock(run_dir).refuse_if_taken()
         if (run_dir / CHECKPOINT).exists():
             raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
     check_mix(config, registry)
@@ -239,6 +240,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
 
 def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
     """The saved config of ``run_dir``; only the length and the device may change on resume."""
+    RunLock(run_dir).refuse_if_taken()
     config_path = run_dir / CONFIG
     if not config_path.is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")

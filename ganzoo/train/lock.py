@@ -75,7 +75,7 @@ class RunLock:
                     continue  # released meanwhile: try again
                 if owner == self.owner:
                     return self  # this process holds it already
-                if owner.get("host") == self.owner["host"] and isinstance(owner.get("pid"), int) and not _alive(owner["pid"]):
+                if self._stale(owner):
                     self._take_over(owner)
                     continue
                 raise self._refusal(owner)
@@ -87,6 +87,15 @@ class RunLock:
             remove_partial_writes(self.run_dir)
             return self
         raise RunFolderLocked(f"{self.run_dir}: could not lock the run folder ({self.path} keeps changing); try again")
+
+    def refuse_if_taken(self) -> None:
+        """Refuse, naming the owner, when another live process holds the folder (nothing is taken)."""
+        owner = _read_owner(self.path)
+        if owner is not None and owner != self.owner and not self._stale(owner):
+            raise self._refusal(owner)
+
+    def _stale(self, owner: dict) -> bool:
+        return owner.get("host") == self.owner["host"] and isinstance(owner.get("pid"), int) and not _alive(owner["pid"])
 
     def _take_over(self, stale: dict) -> None:
         """Remove a dead owner's lock. It is first renamed aside (atomic), so that a fresh lock a
