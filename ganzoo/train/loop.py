@@ -402,17 +402,16 @@ class Trainer:
         sums) or a network's parameters are NaN or infinite."""
         if values is None:
             values = {key: total.float().sum().item() for key, total in self.stats.sums.items()}
-        part = next((f"{key} is {value}" for key, value in values.items() if not math.isfinite(value)), None)
-        if part is None:
-            finite = torch.stack([torch.isfinite(p).all() for net in self.nets.values() for p in net.parameters()]).tolist()
-            flags = iter(finite)
-            part = next((f"the parameters of {role} are not finite" for role, net in self.nets.items()
-                         if not all([next(flags) for _ in net.parameters()])), None)
-        if part is None:
+        parts = [f"{key} is {value}" for key, value in values.items() if not math.isfinite(value)]
+        roles = [role for role, net in self.nets.items() for p in net.parameters()]
+        finite = torch.stack([torch.isfinite(p).all() for net in self.nets.values() for p in net.parameters()]).tolist()
+        broken = [role for role in self.nets if not all(ok for r, ok in zip(roles, finite) if r == role)]
+        parts += [f"the parameters of {role} are not finite" for role in broken]
+        if not parts:
             return
         kept = (f"the last good checkpoint (step {self.saved_step}) is kept" if self.saved_step is not None
                 else "no checkpoint was saved")
-        raise TrainingError(f"step {self.step}: training went non-finite ({part}); stopped, {kept} in {self.run_dir}. "
+        raise TrainingError(f"step {self.step}: training went non-finite ({'; '.join(parts)}); stopped, {kept} in {self.run_dir}. "
                             "Lower the learning rate (optim.PHASE.lr) or check the data")
 
     # ------------------------------------------------------------------------------------------
