@@ -110,7 +110,7 @@ class AugmentConfig:
     """Augmentation applied on the device: random crop from ``jitter`` px (0 = off) and h-flips."""
 
     flip: bool = False
-    jitter: int = ranged(0, 0)
+    jitter: int = ranged(0, 0, 4096)
 
 
 @dataclass
@@ -124,7 +124,7 @@ class TrainConfig:
     nets: dict[str, ComponentConfig] = field(default_factory=dict)
     conditioner: ComponentConfig | None = None
     loss: ComponentConfig = field(default_factory=lambda: ComponentConfig("bce"))
-    resolution: int = ranged(32, 4)
+    resolution: int = ranged(32, 4, 4096)
     channels: int = ranged(3, 1, 4)
     batch_size: int = ranged(64, 1)
     steps: int = ranged(1000, 1)
