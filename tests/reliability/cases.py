@@ -54,7 +54,8 @@ CASES: list[Case] = [
     case("a mix the ports refuse", "train tiny-paired --dry-run --gen tiny-gen", 1, "generator 'tiny-gen' accepts"),
     # --- presets files
     case("a binary file as --zoo", "train tiny --dry-run --zoo blob.bin", 1, "blob.bin is not a UTF-8 text (TOML) file"),
-    case("a text file that is not TOML as --zoo", "train tiny --dry-run --zoo notes.txt", 1, "notes.txt: "),
+    case("a text file that is not TOML as --zoo", "train tiny --dry-run --zoo notes.txt", 1,
+         "notes.txt: Expected '=' after a key in a key/value pair (at line 1, column 6)"),
     # --- run folders
     case("a run folder under a regular file", "train tiny --quiet --out afile/run", 1, "--out afile/run: afile is a file, not a folder"),
     case("the same, as a dry run", "train tiny --dry-run --out afile/run", 1, "--out afile/run: afile is a file, not a folder"),
