@@ -3,7 +3,7 @@
 Trains the ``pix2pix-facades`` preset (the paper's recipe: U-Net + PatchGAN 70, BatchNorm, batch 1,
 cGAN + 100 x L1, Adam 2e-4 / 0.5, jitter 286 -> 256 scaled to the resolution, flips, learning rate
 decaying linearly over the second half) with the library's Trainer, then scores the test pairs with
-L1, PSNR and SSIM (FID too with ``--fid-weights``) beside the *mean training photo* baseline: a
+L1, PSNR and SSIM (FID and KID too with ``--extractor-weights``) beside the *mean training photo* baseline: a
 constant prediction that pixel metrics rate about as well as real pix2pix outputs, which is why
 the grid must be looked at too.
 
@@ -35,8 +35,8 @@ from ganzoo import plugins
 from ganzoo.build import build_dataset
 from ganzoo.data.augment import to_float
 from ganzoo.images import save_grid
-from ganzoo.metrics.evaluate import Evaluation, evaluate
-from ganzoo.presets import load_book
+from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, evaluate
+from ganzoo.presets import ComponentConfig, load_book
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import evaluating
 
@@ -78,10 +78,11 @@ def mean_training_photo(trainer: Trainer) -> Tensor:
 def score(args: argparse.Namespace, trainer: Trainer) -> dict[str, Evaluation]:
     registry = plugins.registry()
     test = build_dataset(trainer.config, registry, split="test", load_size=trainer.config.resolution)
-    names = ["l1", "psnr", "ssim"] + (["fid"] if args.fid_weights else [])
+    names = ["l1", "psnr", "ssim"] + (["fid", "kid"] if args.extractor_weights else [])
+    extractor = ComponentConfig(args.extractor, {"weights": str(args.extractor_weights)} if args.extractor_weights else {})
 
-    def metrics() -> dict:
-        return {name: registry.create("metric", name, **({"weights": str(args.fid_weights)} if name == "fid" else {})) for name in names}
+    def metrics() -> MetricSuite:
+        return build_suite(names, registry, {"image": extractor})
 
     generator, device = trainer.nets["generator"], trainer.runtime.device
     with evaluating([generator]):
@@ -99,7 +100,8 @@ def main() -> None:
     parser.add_argument("--base-channels", type=int, default=64, help="width of the first U-Net and PatchGAN layers (paper: 64)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--fid-weights", type=Path, help="FID Inception weights file; adds FID")
+    parser.add_argument("--extractor", default="inception-fid", help="FID/KID feature extractor (see docs/evaluation.md)")
+    parser.add_argument("--extractor-weights", "--fid-weights", type=Path, help="its weights file; adds FID and KID")
     parser.add_argument("--out", type=Path, default=Path("runs/bench-pix2pix-facades"))
     args = parser.parse_args()
     if not (args.data / "train").is_dir():

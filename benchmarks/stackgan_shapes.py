@@ -39,11 +39,11 @@ from torch import Tensor, nn
 
 from ganzoo.data.shapes import COLOURS, SHAPES
 from ganzoo.images import save_grid
+from ganzoo.interfaces import Task
 from ganzoo.loading import load
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import evaluating
-from ganzoo.train.task import Task
 
 PALETTE = torch.tensor(list(COLOURS.values()), dtype=torch.float32)
 NAMES = list(COLOURS)

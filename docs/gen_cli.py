@@ -58,6 +58,8 @@ def command_markdown(name: str, command: click.Command, parent: click.Context) -
     table = options_table(command, ctx)
     if table:
         parts.append(table)
+    if isinstance(command, click.Group):  # e.g. `ganzoo data`: each subcommand in its own section
+        parts += [command_markdown(sub, subcommand, ctx) for sub, subcommand in sorted(command.commands.items()) if not subcommand.hidden]
     return "\n\n".join(parts)
 
 

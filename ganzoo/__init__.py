@@ -7,7 +7,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 from ganzoo.hookspecs import hookimpl  # noqa: E402
-from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Ports  # noqa: E402
+from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task  # noqa: E402
 from ganzoo.registry import Component, collect, component  # noqa: E402
 
 
@@ -27,7 +27,9 @@ __all__ = [
     "Discriminator",
     "Generator",
     "Loss",
+    "Phase",
     "Ports",
+    "Task",
     "__version__",
     "collect",
     "component",

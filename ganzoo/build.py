@@ -13,11 +13,10 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.errors import GanzooError
-from ganzoo.interfaces import Condition
+from ganzoo.interfaces import Condition, Task
 from ganzoo.mix import Mix, Resolved, check_mix, resolve
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Registry, RegistryError
-from ganzoo.train.task import Task
 
 
 class BuildError(GanzooError):

@@ -10,8 +10,8 @@ from ganzoo.registry import Component, collect
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
     from ganzoo import conditioning
-    from ganzoo.data import captions, folder, mnist, paired, shapes, unpaired
-    from ganzoo.metrics import fid, pixel
+    from ganzoo.data import captions, cifar, folder, known, mnist, paired, shapes, unpaired
+    from ganzoo.metrics import extractors, pixel, sets
     from ganzoo.train import tasks
 
     return collect(
@@ -22,7 +22,10 @@ def ganzoo_components() -> list[Component]:
         paired,
         unpaired,
         pixel,
-        fid,
+        sets,
+        extractors,
         conditioning,
         captions,
+        known,
+        cifar,
     )

@@ -26,12 +26,12 @@ from torch import Tensor
 import ganzoo
 from ganzoo import plugins
 from ganzoo.errors import GanzooError
+from ganzoo.io import atomic_write
 from ganzoo.loading import LoadedModel, from_state
 from ganzoo.mix import Mix, check_mix
 from ganzoo.outputs import output_file
 from ganzoo.registry import KINDS, Registry
-from ganzoo.train.checkpoint import atomic_write, load_checkpoint, read_meta
-from ganzoo.train.loop import config_from_meta
+from ganzoo.train.checkpoint import config_from_meta, load_checkpoint, read_meta
 
 #: the metadata key holding the JSON header.
 HEADER_KEY = "ganzoo"

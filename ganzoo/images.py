@@ -10,7 +10,7 @@ from PIL import Image
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from ganzoo.train.checkpoint import atomic_write
+from ganzoo.io import atomic_write
 
 
 def to_uint8(images: Tensor) -> Tensor:

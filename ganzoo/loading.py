@@ -104,7 +104,7 @@ def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], devi
 
     ``roles`` rebuilds only those networks (plus the conditioner), e.g. a generator-only export.
     """
-    from ganzoo.train.loop import config_from_meta
+    from ganzoo.train.checkpoint import config_from_meta
 
     config = config_from_meta(meta)
     target = resolve_device(str(device))

@@ -147,6 +147,14 @@ class TrainConfig:
     init_from: dict[str, str] = field(default_factory=dict)
     #: parameters kept frozen (``role`` or ``role.submodule``).
     freeze: list[str] = field(default_factory=list)
+    #: score the model every this many steps (0 = never) with ``eval_metrics`` (empty: the task's
+    #: default metric) on ``eval_count`` images from fixed noise, against the training data.
+    eval_every: int = ranged(0, 0)
+    eval_metrics: list[str] = field(default_factory=list)
+    eval_count: int = ranged(1000, 1)
+    #: the feature extractors of those metrics: image features (FID, KID, IS) and text-image agreement.
+    eval_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("inception-fid"))
+    eval_text_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("clip"))
 
     def to_dict(self) -> dict[str, Any]:
         return to_plain(self)
@@ -335,6 +343,11 @@ def apply_override(table: dict[str, Any], dotted: str, value: Any) -> None:
         node[last] = dict(value)
         return
     node[last] = value
+
+
+def package_presets(package: str, filename: str = "presets.toml") -> str:
+    """The presets file shipped inside ``package``: what a plugin's ``ganzoo_presets`` hook returns."""
+    return resources.files(package).joinpath(filename).read_text(encoding="utf-8")
 
 
 def load_book(extra: list[Path] | None = None, cwd: Path | None = None) -> PresetBook:

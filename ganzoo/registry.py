@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Ports
 
-KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "conditioner", "dataset", "task", "metric")
+KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "conditioner", "dataset", "task", "metric", "extractor")
 
 
 class RegistryError(GanzooError):

@@ -30,6 +30,14 @@ def tiny_host():
     plugins.reset(None)
 
 
+@pytest.fixture(autouse=True)
+def private_feature_cache(tmp_path_factory, monkeypatch):
+    """Reference statistics go to a per-test folder, never to the user's cache."""
+    from ganzoo.metrics.reference import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("fid-stats")))
+
+
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     """Run in an empty working directory (no ./zoo.toml, runs/ goes to tmp)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import zlib
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganzoo.hookspecs import hookimpl
 from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator, Loss, Ports
+from ganzoo.metrics.extractors import FeatureExtractor
 from ganzoo.registry import collect, component
 
 
@@ -86,6 +89,29 @@ tiny_gen = component("generator", "tiny-gen", ports=Ports(conditions=("none", "c
 tiny_translator = component("generator", "tiny-translator", ports=Ports(conditions=("image",), input="image"))(TinyTranslator)
 tiny_disc = component("discriminator", "tiny-disc", ports=Ports(conditions=("none", "class", "embedding", "image")))(TinyDiscriminator)
 tiny_bce = component("loss", "tiny-bce")(TinyBCE)
+
+
+class TinyExtractor(FeatureExtractor):
+    """A stand-in for Inception and CLIP: a fixed random projection of 4x4-pooled images, logits from
+    a second one, and captions embedded as a fixed random vector each (seeded by the text)."""
+
+    embeds_text = True
+
+    def __init__(self) -> None:
+        super().__init__("tiny", digest="tiny-random-seed-0", resize="area to 4x4", comparable=False, has_logits=True)
+        generator = torch.Generator().manual_seed(0)
+        self.register_buffer("projection", torch.randn(48, 16, generator=generator))
+        self.register_buffer("classes", torch.randn(16, 10, generator=generator))
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        features = F.adaptive_avg_pool2d(images.float() / 255, 4).flatten(1) @ self.projection
+        return features, features @ self.classes
+
+    def embed_text(self, captions) -> Tensor:
+        return torch.stack([torch.randn(16, generator=torch.Generator().manual_seed(zlib.crc32(c.encode()))) for c in captions])
+
+
+tiny_extractor = component("extractor", "tiny")(TinyExtractor)
 
 PRESETS = """
 [tiny]

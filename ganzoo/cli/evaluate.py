@@ -1,10 +1,13 @@
-"""``ganzoo evaluate``: score a translation model on paired data and save an input/output/target grid."""
+"""``ganzoo evaluate``: score a model (generative or translator), save the result with its protocol,
+and compare saved results side by side."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -17,17 +20,24 @@ from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
 from ganzoo.loading import LoadedModel, load
-from ganzoo.metrics.base import ImageMetric
-from ganzoo.metrics.evaluate import evaluate
+from ganzoo.metrics import higher_is_better
+from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
 from ganzoo.presets import ComponentConfig
 from ganzoo.registry import Registry
+from ganzoo.io import write_json
 
-DEFAULT_METRICS = "l1,psnr,ssim"
+#: images drawn from a generative model unless ``-n`` says otherwise.
+DEFAULT_COUNT = 10_000
+RESULT, RESULTS_LOG = "evaluation.json", "evaluations.jsonl"
 
 
 def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | None, data: Path | None,
-                    split: str | None, direction: str | None) -> InMemoryDataset:
-    """The model's paired dataset (or ``dataset``) on ``split``, at the model's resolution, uncropped."""
+                    split: str | None, direction: str | None) -> tuple[InMemoryDataset, str | None]:
+    """The model's dataset (or ``dataset``) on ``split``, at the model's resolution, uncropped, and the split used.
+
+    Without ``--split``: generative models without captions are compared with the training split
+    (as FIDs are usually reported); text-conditional models and translators use the test split.
+    """
     config = loaded.model.config
     name = dataset or config.dataset.name
     kwargs = dict(config.dataset.kwargs) if name == config.dataset.name else {}
@@ -41,75 +51,188 @@ def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | N
         if value is None:
             continue
         if key not in params:
-            raise GanzooError(f"{flag}: dataset {name!r} has no {key}s; give --data PATH with real paired data")
+            raise GanzooError(f"{flag}: dataset {name!r} has no {key}s; give --data PATH with real data that has them")
         kwargs[key] = value
     if "split" in params and split is None:
-        kwargs["split"] = "test"
+        held_out = not is_generative(loaded.task) or loaded.task.condition_kind == "text"
+        kwargs["split"] = "test" if held_out else "train"
     evaluated = dataclasses.replace(config, dataset=ComponentConfig(name, kwargs))
-    return build_dataset(evaluated, registry, load_size=config.resolution)
+    return build_dataset(evaluated, registry, load_size=config.resolution), kwargs.get("split")
 
 
-def parse_metrics(names: str, registry: Registry, fid_weights: Path | None) -> dict[str, ImageMetric]:
-    metrics = {}
-    for name in (n.strip() for n in names.split(",") if n.strip()):
-        options = {"weights": str(fid_weights)} if name == "fid" and fid_weights else {}
-        metrics[name] = registry.create("metric", name, **options)
-    if not metrics:
-        raise GanzooError(f"--metrics {names!r}: name at least one metric; valid: {', '.join(registry.names('metric'))}")
-    return metrics
+def metric_names(text: str | None, registry: Registry) -> list[str]:
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    if text is not None and not names:
+        raise GanzooError(f"--metrics {text!r}: name at least one metric; valid: {', '.join(registry.names('metric'))}")
+    for name in names:
+        registry.get("metric", name)  # an unknown name fails here, naming the valid ones
+    return names
 
 
-def default_grid_path(model: Path) -> Path:
-    return model / "evaluation.png" if model.is_dir() else model.with_name(f"{model.stem}-evaluation.png")
+def extractor_choice(name: str | None, default: str, weights: Path | None) -> ComponentConfig:
+    return ComponentConfig(name or default, {"weights": str(weights)} if weights else {})
+
+
+def result_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's result, results log and grid go: in a run folder, or beside a file."""
+    if model.is_dir():
+        return model / RESULT, model / RESULTS_LOG, model / "evaluation.png"
+    return model.with_name(f"{model.stem}-{RESULT}"), model.with_name(f"{model.stem}-{RESULTS_LOG}"), model.with_name(f"{model.stem}-evaluation.png")
+
+
+def saved_result(model: Path) -> dict[str, Any]:
+    path = result_paths(model)[0]
+    if not path.is_file():
+        raise GanzooError(f"--compare: {model} has no saved evaluation ({path}); run `ganzoo evaluate {model}` first")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @click.command("evaluate")
-@click.argument("model", type=click.Path(exists=True, path_type=Path))
+@click.argument("models", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path), metavar="MODEL [MODEL...]")
+@click.option("--compare", is_flag=True, help="Show the saved results of the MODELs side by side (nothing is evaluated).")
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Root of the paired data (default: the data the model was trained on).")
+              help="Root of the data to compare with (default: the data the model was trained on).")
 @click.option("--dataset", help="Dataset component to read it with (default: the model's; see `ganzoo list dataset`).")
-@click.option("--split", help="Which split to score (default: test, for datasets that have splits).")
+@click.option("--split", help="Which split (default: train for generative models, test for text-conditional ones and translators).")
 @click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
-@click.option("--metrics", "metric_names", default=DEFAULT_METRICS, show_default=True,
-              help="Comma-separated metrics (see `ganzoo list metric`); fid needs --fid-weights.")
-@click.option("--fid-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="FID Inception weights file (pt_inception-2015-12-05); never downloaded.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True, help="Images per forward pass.")
+@click.option("-n", "--count", type=click.IntRange(min=2),
+              help=f"Images to generate (default {DEFAULT_COUNT}) or sources to translate (default: all).")
+@click.option("--metrics", "metrics_text",
+              help="Comma-separated metrics (see `ganzoo list metric`). Default: fid,kid,is (generative), clip-score,r-precision,fid "
+                   "(text-conditional), l1,psnr,ssim (paired), fid,kid (unpaired).")
+@click.option("--extractor", help="Image feature extractor for fid/kid/is (see `ganzoo list extractor`; default: inception-fid).")
+@click.option("--extractor-weights", "--fid-weights", "extractor_weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Its weights file (inception-fid: weights-inception-2015-12-05-6726825d.pth); never downloaded.")
+@click.option("--text-extractor", help="Extractor for clip-score/r-precision (default: clip).")
+@click.option("--clip-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CLIP model file for the text extractor (default: ~/.cache/clip/ViT-B-32.pt).")
+@click.option("--reference-count", type=click.IntRange(min=2), help="Real images in the reference statistics (default: all, at most 10000).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Images per forward pass.")
 @click.option("--grid", "grid_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the input/output/target grid (default: beside the model).")
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator's dropout noise.")
+              help="Where to write the grid of samples or input/output/target rows (default: beside the model).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (and of translators' dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-def evaluate_command(model: Path, data: Path | None, dataset: str | None, split: str | None, direction: str | None,
-                     metric_names: str, fid_weights: Path | None, batch_size: int, grid_path: Path | None,
-                     as_json: bool, seed: int, device: str) -> None:
-    """Score MODEL (a run folder, checkpoint or export) on paired data: L1, PSNR, SSIM (and FID).
+def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None, dataset: str | None, split: str | None,
+                     direction: str | None, count: int | None, metrics_text: str | None, extractor: str | None,
+                     extractor_weights: Path | None, text_extractor: str | None, clip_weights: Path | None,
+                     reference_count: int | None, batch_size: int, grid_path: Path | None, as_json: bool, seed: int, device: str) -> None:
+    """Score MODEL (a run folder, checkpoint or export): FID/KID/IS, per class, CLIP score and
+    R-precision, or L1/PSNR/SSIM; the result is saved beside the model with its protocol.
 
     \b
     Examples:
-      ganzoo evaluate runs/pix2pix-facades-000 --split test
-      ganzoo evaluate runs/pix2pix-000 --metrics l1,psnr,ssim,fid --fid-weights inception.pth --json
+      ganzoo evaluate runs/dcgan-mnist-000 -n 5000
+      ganzoo evaluate runs/dcgan-000 --extractor inception-torchscript --extractor-weights default_1.pt
+      ganzoo evaluate runs/stackgan-000 --clip-weights ViT-B-32.pt --extractor-weights inception.pth
+      ganzoo evaluate runs/pix2pix-facades-000 --split test --metrics l1,psnr,ssim,fid --json
+      ganzoo evaluate --compare runs/dcgan-000 runs/lsgan-sn-000
     """
     report_broken_plugins()
-    registry = plugins.registry()
-    metrics = parse_metrics(metric_names, registry, fid_weights)  # refuse bad names before loading anything
-    loaded = load(model, device=device)
-    pairs = evaluation_data(loaded, registry, dataset=dataset, data=data, split=split, direction=direction)
-    result = evaluate(lambda source: loaded.translate(source)["output"], pairs, metrics,
-                      batch_size=batch_size, device=loaded.device, seed=seed)
-    grid_path = grid_path or default_grid_path(model)
-    save_image(result.grid(), grid_path)
-    if as_json:
-        click.echo(json.dumps({**result.to_dict(), "data": pairs.name, "grid": str(grid_path)}, indent=2))
+    if compare:
+        show_comparison(models, as_json)
         return
-    table = Table(title=f"{model} on {pairs.name} ({result.count} pairs)")
+    if len(models) > 1:
+        raise click.UsageError("give one MODEL to evaluate (several only with --compare)")
+    model = models[0]
+    registry = plugins.registry()
+    extractors = {"image": extractor_choice(extractor, "inception-fid", extractor_weights),
+                  "text": extractor_choice(text_extractor, "clip", clip_weights)}
+    names = metric_names(metrics_text, registry)
+    suite = build_suite(names, registry, extractors) if names else None  # missing weights fail before loading anything
+    loaded = load(model, device=device)
+    suite = suite or build_suite(default_metrics(loaded.task), registry, extractors)
+    evaluated, used_split = evaluation_data(loaded, registry, dataset=dataset, data=data, split=split, direction=direction)
+    result = run_evaluation(loaded, evaluated, suite, count=count, split=used_split, reference_count=reference_count,
+                            batch_size=batch_size, seed=seed)
+    result_path, log_path, default_grid = result_paths(model)
+    grid_path = grid_path or default_grid
+    save_image(result.grid(), grid_path)
+    record = {"model": str(model), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": evaluated.name,
+              **result.to_dict(), "grid": str(grid_path)}
+    record["protocol"]["data"] = {"dataset": evaluated.name, "split": used_split, "resolution": evaluated.resolution}
+    write_json(result_path, record)
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+    if as_json:
+        click.echo(json.dumps(record, indent=2))
+        return
+    show_result(model, record)
+    console.print(f"saved: {result_path} (all results: {log_path}); grid: {grid_path}")
+
+
+def run_evaluation(loaded: LoadedModel, data: InMemoryDataset, suite: MetricSuite, *, count: int | None, split: str | None,
+                   reference_count: int | None, batch_size: int, seed: int) -> Evaluation:
+    if is_generative(loaded.task):
+        return evaluate_generator(loaded.task, loaded.nets, data, suite, count=count or DEFAULT_COUNT, batch_size=batch_size, seed=seed,
+                                  device=loaded.device, split=split, reference_count=reference_count)
+    return evaluate(lambda source: loaded.translate(source)["output"], data, suite, batch_size=batch_size, device=loaded.device,
+                    seed=seed, count=count, split=split, reference_count=reference_count)
+
+
+def describe_protocol(record: dict[str, Any]) -> list[str]:
+    """One line each: what was compared with what, through which extractor."""
+    protocol = record.get("protocol", {})
+    lines = [f"{protocol.get('kind', '?')} images: {record.get('count')} (seed {protocol.get('seed')})"]
+    reference = protocol.get("reference")
+    if reference:
+        cached = " (cached statistics)" if reference.get("cached") else ""
+        split = f", split {reference['split']}" if reference.get("split") else ""
+        lines.append(f"reference: {reference.get('count')} of the {reference.get('of', reference.get('count'))} images of {reference.get('dataset')}"
+                     f"{split}{cached}")
+    for role, extractor in protocol.get("extractors", {}).items():
+        note = f"; {extractor['note']}" if extractor.get("note") else ""
+        lines.append(f"{role} extractor: {extractor['name']} (sha256 {extractor['sha256'][:12]}), resize {extractor['resize']}{note}")
+    if "r_precision_candidates" in protocol:
+        lines.append(f"r-precision: true caption among R = {protocol['r_precision_candidates']} candidates")
+    return lines
+
+
+def show_result(model: Path, record: dict[str, Any]) -> None:
+    table = Table(title=f"{model} on {record['data']}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("better")
-    for name, value in result.scores.items():
-        table.add_row(name, f"{value:.4f}", "higher" if result.higher_is_better[name] else "lower")
+    for name, value in record["scores"].items():
+        table.add_row(name, f"{value:.4f}", "higher" if record["higher_is_better"][name] else "lower")
     console.print(table)
-    console.print(f"grid (input / output / target rows): {grid_path}")
+    per_class = record.get("per_class") or {}
+    if per_class:
+        classes = Table(title="per class")
+        classes.add_column("class")
+        for name in per_class:
+            classes.add_column(name, justify="right")
+        for label in next(iter(per_class.values())):
+            classes.add_row(label, *(f"{per_class[name][label]:.4f}" for name in per_class))
+        console.print(classes)
+    for line in describe_protocol(record):
+        console.print(line)
+
+
+def show_comparison(models: tuple[Path, ...], as_json: bool) -> None:
+    records = {str(model): saved_result(model) for model in models}
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+        return
+    table = Table(title="saved evaluations")
+    table.add_column("metric", no_wrap=True)
+    for name in records:
+        table.add_column(name, justify="right")
+    metrics = list(dict.fromkeys(name for record in records.values() for name in record["scores"]))
+    for metric in metrics:
+        values = [record["scores"].get(metric) for record in records.values()]
+        present = [v for v in values if v is not None]
+        best = (max if higher_is_better(metric) else min)(present) if len(present) > 1 else None
+        cells = ["-" if v is None else f"[bold]{v:.4f}[/]" if v == best else f"{v:.4f}" for v in values]
+        table.add_row(f"{metric} ({'higher' if higher_is_better(metric) else 'lower'} is better)", *cells)
+    for label, key in (("images", lambda r: str(r.get("count"))), ("data", lambda r: " ".join(filter(None, (r["data"], r["protocol"].get("data", {}).get("split"))))),
+                       ("extractor", lambda r: ", ".join(f"{e['name']} {e['sha256'][:8]}" for e in r["protocol"].get("extractors", {}).values()))):
+        table.add_row(f"[dim]{label}[/]", *(f"[dim]{key(record)}[/]" for record in records.values()))
+    console.print(table)
+    extractors = {json.dumps(r["protocol"].get("extractors"), sort_keys=True) for r in records.values()}
+    references = {json.dumps(r["protocol"].get("reference", {}).get("data_sha256")) for r in records.values()}
+    if len(extractors) > 1 or len(references) > 1:
+        console.print("[yellow]warning:[/] the results used different extractors or reference data: their numbers are not comparable")
 
 
 COMMANDS = [evaluate_command]

@@ -20,9 +20,9 @@ from ganzoo.errors import GanzooError
 from ganzoo.mix import check_mix
 from ganzoo.outputs import writable_folder
 from ganzoo.presets import TrainConfig, load_book
-from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES
+from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
 from ganzoo.train.lock import RunLock
-from ganzoo.train.loop import Rehearsal, Trainer, config_from_meta
+from ganzoo.train.loop import Rehearsal, Trainer
 from ganzoo.train.runtime import PRECISIONS
 
 
@@ -110,7 +110,7 @@ def next_run_dir(root: Path, preset: str) -> Path:
 def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
     """Dotted-key overrides for the preset, from the CLI flags that were given."""
     overrides: dict[str, Any] = {}
-    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema"):
+    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema", "eval_every"):
         if flags.get(key) is not None:
             overrides[key] = flags[key]
     if flags.get("steps") is not None and flags.get("epochs") is None:
@@ -164,7 +164,7 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--loss", help="Adversarial loss component (bce, nonsaturating, lsgan, hinge, ...).")
 @click.option("--cond", help="Conditioner component (class, learned, clip, embeddings) or 'none'.")
 @click.option("--dataset", help="Dataset component (see `ganzoo list dataset`).")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set).")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set, or the data home's copy of a known dataset).")
 @click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
 @click.option("--skip-bad", is_flag=True, default=None, help="Skip unreadable/too-small images instead of failing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
@@ -178,6 +178,8 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--resolution", type=click.IntRange(min=4))
 @click.option("--channels", type=click.IntRange(min=1, max=4))
 @click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
+@click.option("--eval-every", type=click.IntRange(min=0), metavar="K",
+              help="Score the model every K steps (eval_metrics, eval_count; see docs/evaluation.md); 0 = never.")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
               help="Override any preset key, e.g. --set nets.generator.latent_dim=128 (repeatable).")
 @click.option("--init-from", "init_from", multiple=True, metavar="TARGET=RUN[:ROLE]", callback=lambda c, p, v: [parse_init(x) for x in v],

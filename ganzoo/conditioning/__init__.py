@@ -1,4 +1,4 @@
-"""Conditioners (dataset condition -> the tensor the networks take) and conditioning augmentation.
+"""Conditioners: the dataset condition (labels, captions) -> the tensor the networks take.
 
 Registered as components of kind ``conditioner`` by :mod:`ganzoo.builtins`; each factory takes the
 dataset's raw condition as the context argument ``source``.
@@ -6,12 +6,10 @@ dataset's raw condition as the context argument ``source``.
 
 from __future__ import annotations
 
-from ganzoo.conditioning.augmentation import ConditioningAugmentation, kl_divergence
 from ganzoo.conditioning.base import ConditionerError, require_text
 from ganzoo.conditioning.clip import ClipTextEncoder, clip_text_encoder, load_clip_model
 from ganzoo.conditioning.embeddings import (
     PrecomputedEmbeddings,
-    convert_stackgan_pickles,
     precomputed_embeddings,
     read_embeddings,
     write_embeddings,
@@ -47,14 +45,11 @@ __all__ = [
     "ClassEmbedding",
     "ClipTextEncoder",
     "ConditionerError",
-    "ConditioningAugmentation",
     "LearnedTextEncoder",
     "PrecomputedEmbeddings",
     "class_conditioner",
     "clip_conditioner",
-    "convert_stackgan_pickles",
     "embeddings_conditioner",
-    "kl_divergence",
     "learned_conditioner",
     "load_clip_model",
     "read_embeddings",

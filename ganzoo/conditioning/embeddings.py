@@ -7,13 +7,9 @@ cannot run code when read are accepted:
 * ``.npz``: arrays ``embeddings`` and ``captions`` (a unicode array), read with ``allow_pickle=False``;
 * ``.pt``: ``{"embeddings": Tensor, "captions": [str, ...]}``, read with ``torch.load(weights_only=True)``.
 
-The char-CNN-RNN embeddings distributed with StackGAN are Python pickles, which can execute
-arbitrary code when loaded. :func:`convert_stackgan_pickles` turns them into a ``.safetensors``
-file with an unpickler that refuses every class except numpy's array reconstruction, so a
-tampered file fails instead of running::
-
-    python -c "from ganzoo.conditioning.embeddings import convert_stackgan_pickles as c; \
-               c('birds/train', 'birds/text', 'birds-train.safetensors')"
+Pickled embedding tables (StackGAN's char-CNN-RNN files) are read only through
+:func:`load_numpy_pickle`, which refuses every class except numpy's array reconstruction; the
+stackgan plugin's ``convert_stackgan_pickles`` turns them into a ``.safetensors`` table.
 """
 
 from __future__ import annotations
@@ -123,33 +119,6 @@ def load_numpy_pickle(path: Path) -> Any:
         raise ConditionerError(f"StackGAN pickle {path} does not exist") from None
     except pickle.UnpicklingError as error:
         raise ConditionerError(f"{path}: {error}") from None
-
-
-def convert_stackgan_pickles(split_dir: str | Path, text_dir: str | Path, out: str | Path) -> int:
-    """StackGAN's ``filenames.pickle`` + ``char-CNN-RNN-embeddings.pickle`` (``[N, captions, dim]``)
-    and the caption files ``<text_dir>/**/<image>.txt`` -> one ``.safetensors`` caption table.
-
-    Caption *j* of an image is line *j* of its text file, embedding ``[i, j]`` of the pickle.
-    Returns the number of captions written.
-    """
-    split_dir, text_dir = Path(split_dir), Path(text_dir)
-    names = load_numpy_pickle(split_dir / "filenames.pickle")
-    embeddings = np.asarray(load_numpy_pickle(split_dir / "char-CNN-RNN-embeddings.pickle"), dtype=np.float32)
-    if embeddings.ndim != 3 or len(names) != embeddings.shape[0]:
-        raise ConditionerError(f"{split_dir}: {len(names)} filenames but embeddings of shape {embeddings.shape} (expected [N, captions, dim])")
-    texts = {p.stem: p for p in text_dir.rglob("*.txt")}
-    captions: list[str] = []
-    rows: list[np.ndarray] = []
-    for name, per_image in zip(names, embeddings):
-        stem = Path(str(name)).stem
-        if stem not in texts:
-            raise ConditionerError(f"no caption file {stem}.txt under {text_dir} for {name}")
-        lines = [line.strip() for line in texts[stem].read_text(encoding="utf-8").splitlines() if line.strip()]
-        for caption, vector in zip(lines, per_image):
-            captions.append(caption)
-            rows.append(vector)
-    write_embeddings(out, captions, torch.from_numpy(np.stack(rows)))
-    return len(captions)
 
 
 def precomputed_embeddings(source: Condition, path: str) -> PrecomputedEmbeddings:

@@ -196,7 +196,9 @@ def read_images(
     """Decode ``paths`` in parallel into uint8 tensors resized/cropped to ``size``.
 
     ``prepare`` may turn one file into several images (e.g. split an aligned A|B pair); images
-    smaller than ``min_size`` (default: ``size``, no upscaling of tiny images) are problems.
+    smaller than ``min_size`` are problems (default: ``size``). Loaders pass their training
+    resolution: an image between it and a larger jitter ``size`` is upscaled, as pix2pix resizes
+    its 256 px halves to 286 before cropping 256.
     Returns the tensors and the indices of the paths kept.
     """
     if not paths:

@@ -46,7 +46,8 @@ def _captioned(
     class_names: list[str] | None = None,
 ) -> InMemoryDataset:
     """Decode the images of ``(path, captions)`` pairs once and keep them with their captions."""
-    images, kept = read_images([p for p, _ in pairs], channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad)
+    images, kept = read_images([p for p, _ in pairs], channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad,
+                               min_size=resolution)
     return InMemoryDataset(
         {"image": torch.stack(images)},  # type: ignore[arg-type]
         resolution=resolution,

@@ -60,7 +60,8 @@ def image_folder(
     if condition == "class" and not names:
         raise DataError(f"image-folder {folder}: class labels need one sub-folder per class, found none")
     what = f"image-folder {folder}"
-    images, kept = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad)
+    images, kept = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad,
+                               min_size=resolution)
     return InMemoryDataset(
         {"image": torch.stack(images)},  # type: ignore[arg-type]
         resolution=resolution,

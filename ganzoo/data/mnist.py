@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganzoo.data.base import DataError, InMemoryDataset
+from ganzoo.data.catalog import MNIST, reads
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
 
@@ -53,20 +54,21 @@ def read_idx(path: Path, magic: int) -> Tensor:
     return torch.frombuffer(bytearray(data[header:]), dtype=torch.uint8).view(*shape)
 
 
-def resize(digits: Tensor, size: int) -> Tensor:
-    """``[N, H, W]`` uint8 -> ``[N, 1, size, size]`` uint8, bilinear with antialiasing, in chunks."""
-    if digits.shape[-1] == size:
-        return digits[:, None].clone()
+def resize(images: Tensor, size: int) -> Tensor:
+    """``[N, C, H, W]`` uint8 -> ``[N, C, size, size]`` uint8, bilinear with antialiasing, in chunks."""
+    if images.shape[-1] == size:
+        return images.clone()
     chunks = [
-        F.interpolate(chunk[:, None].float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-        for chunk in digits.split(RESIZE_CHUNK)
+        F.interpolate(chunk.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        for chunk in images.split(RESIZE_CHUNK)
     ]
     return torch.cat(chunks).round_().clamp_(0, 255).to(torch.uint8)
 
 
 @component("dataset", "mnist", ports=Ports(channels=(1, 3), conditions=("none", "class"), features=frozenset({"images"})))
+@reads(MNIST)
 def mnist(
-    root: str,
+    root: str | None = None,
     split: str = "train",
     resolution: int = 32,
     load_size: int | None = None,
@@ -74,7 +76,7 @@ def mnist(
     condition: str = "none",
     limit: int | None = None,
 ) -> InMemoryDataset:
-    """MNIST digits (IDX files in ``root``, .gz or raw), 10 classes; ``limit`` keeps the first N."""
+    """MNIST digits (IDX files in ``root``, .gz or raw; default: the data home), 10 classes; ``limit`` keeps the first N."""
     if split not in SPLITS:
         raise DataError(f"mnist: split must be one of {', '.join(SPLITS)}, not {split!r}")
     if channels not in (1, 3):
@@ -82,7 +84,7 @@ def mnist(
     provided = {"none": NO_CONDITION, "class": Condition("class", CLASSES)}
     if condition not in provided:
         raise DataError(f"mnist provides the conditions none or class, not {condition!r}")
-    folder = Path(root).expanduser()
+    folder = Path(str(root)).expanduser()
     if not folder.is_dir():
         raise DataError(f"mnist: {folder} is not a folder (pass the folder holding the IDX files)")
     image_stem, label_stem = SPLITS[split]
@@ -96,7 +98,7 @@ def mnist(
         if limit <= 0:
             raise DataError(f"mnist: limit must be positive, not {limit}")
         digits, labels = digits[:limit], labels[:limit]
-    images = resize(digits, load_size or resolution).expand(-1, channels, -1, -1).contiguous()
+    images = resize(digits[:, None], load_size or resolution).expand(-1, channels, -1, -1).contiguous()
     return InMemoryDataset(
         {"image": images},
         resolution=resolution,

@@ -90,7 +90,8 @@ def aligned(
     _check_direction(direction)
     what = f"aligned dataset {Path(root) / split}"
     paths = _side_by_side(list_images(_split_folder(root, split, "aligned dataset")), what, skip_bad)
-    pairs, _ = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad, prepare=split_pair)
+    pairs, _ = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad, prepare=split_pair,
+                           min_size=resolution)
     a, b = [pair[0] for pair in pairs], [pair[1] for pair in pairs]  # type: ignore[index]
     return _paired(a, b, direction, resolution, channels, f"aligned:{Path(root).name}/{split}")
 
@@ -126,8 +127,10 @@ def paired_folders(
     unmatched.settle(skip_bad)
     stems = sorted(set(by_stem["A"]) & set(by_stem["B"]))
     size = load_size or resolution
-    a, kept_a = read_images([by_stem["A"][s] for s in stems], channels=channels, size=size, what=f"{what}/A", skip_bad=skip_bad)
-    b, kept_b = read_images([by_stem["B"][s] for s in stems], channels=channels, size=size, what=f"{what}/B", skip_bad=skip_bad)
+    a, kept_a = read_images([by_stem["A"][s] for s in stems], channels=channels, size=size, what=f"{what}/A", skip_bad=skip_bad,
+                            min_size=resolution)
+    b, kept_b = read_images([by_stem["B"][s] for s in stems], channels=channels, size=size, what=f"{what}/B", skip_bad=skip_bad,
+                            min_size=resolution)
     a_by_pair, b_by_pair = dict(zip(kept_a, a)), dict(zip(kept_b, b))
     both = sorted(a_by_pair.keys() & b_by_pair.keys())  # a pair survives only if both images decoded
     return _paired([a_by_pair[i] for i in both], [b_by_pair[i] for i in both], direction, resolution, channels, f"paired-folders:{Path(root).name}/{split}")

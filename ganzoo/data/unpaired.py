@@ -2,8 +2,6 @@
 
 * ``unpaired-folders``: the CycleGAN layout, ``{root}/trainA`` and ``{root}/trainB`` (``testA`` /
   ``testB`` for ``--split test``); the two folders may hold different numbers of images.
-* ``facades-unpaired``: the aligned pix2pix facades (photo on the left, label map on the right) used
-  as two domains, photos (A) and label maps (B).
 
 Each domain is shuffled with its own seeded permutation, so that position ``i`` of ``a`` and of
 ``b`` are unrelated even when the two domains come from aligned pairs of the same size.
@@ -17,14 +15,13 @@ import torch
 from torch import Tensor
 
 from ganzoo.data.base import DataError, InMemoryDataset, list_images, read_images
-from ganzoo.data.paired import aligned
 from ganzoo.interfaces import Ports
 from ganzoo.registry import component
 
-_PORTS = Ports(channels=(1, 3), conditions=("none",), features=frozenset({"unpaired"}))
+UNPAIRED_PORTS = Ports(channels=(1, 3), conditions=("none",), features=frozenset({"unpaired"}))
 
 
-def _shuffled(domains: dict[str, Tensor], seed: int) -> dict[str, Tensor]:
+def shuffled_domains(domains: dict[str, Tensor], seed: int) -> dict[str, Tensor]:
     """Each domain reordered by its own permutation drawn from ``seed``."""
     rng = torch.Generator().manual_seed(seed)
     return {key: images[torch.randperm(len(images), generator=rng)] for key, images in domains.items()}
@@ -44,7 +41,7 @@ def _domain_folder(root: str, split: str, side: str) -> Path:
     return folder
 
 
-@component("dataset", "unpaired-folders", ports=_PORTS)
+@component("dataset", "unpaired-folders", ports=UNPAIRED_PORTS)
 def unpaired_folders(
     root: str,
     split: str = "train",
@@ -64,37 +61,12 @@ def unpaired_folders(
             size=load_size or resolution,
             what=f"unpaired-folders dataset {folder}",
             skip_bad=skip_bad,
+            min_size=resolution,
         )
         domains[side.lower()] = torch.stack(images)  # type: ignore[arg-type]
     return InMemoryDataset(
-        _shuffled(domains, seed),
+        shuffled_domains(domains, seed),
         resolution=resolution,
         layout="unpaired",
         name=f"unpaired-folders:{Path(root).name}/{split}",
-    )
-
-
-@component("dataset", "facades-unpaired", ports=_PORTS)
-def facades_unpaired(
-    root: str,
-    split: str = "train",
-    resolution: int = 256,
-    load_size: int | None = None,
-    channels: int = 3,
-    skip_bad: bool = False,
-    seed: int = 0,
-) -> InMemoryDataset:
-    """CMP facades as unpaired domains: photos (A) and label maps (B), shuffled independently."""
-    if not Path(root).expanduser().is_dir():
-        raise DataError(
-            f"facades-unpaired dataset: no folder {root}; set dataset.root to the pix2pix facades "
-            "(train/ and test/ of 512x256 photo|label files)"
-        )
-    pairs = aligned(root=root, split=split, direction="AtoB", resolution=resolution, load_size=load_size,
-                    channels=channels, skip_bad=skip_bad)
-    return InMemoryDataset(
-        _shuffled({"a": pairs.images["source"], "b": pairs.images["image"]}, seed),
-        resolution=resolution,
-        layout="unpaired",
-        name=f"facades-unpaired/{split}",
     )

@@ -1,10 +1,20 @@
-"""Evaluation metrics (registry kind ``metric``) and the evaluation of a translator on paired data.
+"""Evaluation metrics (registry kind ``metric``), the feature extractors they see images through
+(kind ``extractor``) and the evaluation of generative models and translators.
 
-A metric accumulates batches of ``(output, target)`` images in [-1, 1] and reports one number:
-``l1``, ``psnr`` and ``ssim`` compare each output with its target pixel by pixel; ``fid``
-compares the two sets as distributions (it needs the Inception weights supplied locally).
+``l1``, ``psnr`` and ``ssim`` compare each output with its target pixel by pixel; ``fid``, ``kid``,
+``is``, ``clip-score`` and ``r-precision`` score sets of images through an extractor's features.
+See docs/evaluation.md for every protocol.
 """
 
 from ganzoo.metrics.base import ImageMetric, MetricError
 
-__all__ = ["ImageMetric", "MetricError"]
+__all__ = ["ImageMetric", "MetricError", "higher_is_better"]
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a larger value of metric ``name`` is better (``fid`` -> False); a per-class or logged
+    name such as ``fid/cat`` or ``eval/fid`` is judged by its metric part."""
+    from ganzoo.plugins import registry
+
+    parts = [part for part in name.split("/") if part != "eval"]
+    return bool(registry().create("metric", parts[0]).higher_is_better)  # metrics are cheap: no network inside

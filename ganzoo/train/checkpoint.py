@@ -6,59 +6,28 @@ Checkpoints hold only tensors, numbers, strings and containers of them, so they 
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import pickle
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
+import ganzoo
 from ganzoo.errors import GanzooError
+from ganzoo.io import atomic_write
+from ganzoo.presets import TrainConfig, check_config, from_plain
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
 SAMPLES = "samples"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 class CheckpointError(GanzooError):
     pass
-
-
-def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
-    """Write via a temporary file in the same folder, fsync, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def write_json(path: Path, data: Any) -> None:
-    atomic_write(path, lambda f: f.write((json.dumps(data, indent=2, sort_keys=False) + "\n").encode()))
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -89,3 +58,23 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 
 def read_meta(state: dict[str, Any]) -> dict[str, Any]:
     return json.loads(state["meta"])
+
+
+def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
+    """What a run or export needs to be rebuilt: config, data condition, versions."""
+    from ganzoo import plugins
+
+    host = plugins.host()
+    return {
+        "config": config.to_dict(),
+        "source": dataset.condition.to_dict(),
+        "class_names": getattr(dataset, "class_names", None),
+        "ganzoo": ganzoo.__version__,
+        "plugins": {p.distribution: p.version for p in host.providers.values()},
+    }
+
+
+def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
+    config = from_plain(TrainConfig, meta["config"], "saved config")
+    check_config(config)
+    return config

@@ -22,28 +22,28 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import Tensor, nn
 
-import ganzoo
 from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_grid
+from ganzoo.interfaces import Task
+from ganzoo.io import atomic_write, write_json
 from ganzoo.mix import check_mix
-from ganzoo.presets import OptimConfig, TrainConfig, check_config, from_plain
+from ganzoo.presets import OptimConfig, TrainConfig, check_config
 from ganzoo.registry import Registry
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
     CONFIG,
     METRICS,
     SAMPLES,
-    atomic_write,
     load_checkpoint,
+    run_meta,
     save_checkpoint,
-    write_json,
 )
+from ganzoo.train.evaluation import PeriodicEvaluation
 from ganzoo.train.lock import RunLock
 from ganzoo.train.runtime import Runtime, evaluating
-from ganzoo.train.task import Task
 
 
 class TrainingError(GanzooError):
@@ -157,24 +157,6 @@ class Stats:
         self.count = int(state["count"])
 
 
-def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
-    """What a run or export needs to be rebuilt: config, data condition, versions."""
-    host = plugins.host()
-    return {
-        "config": config.to_dict(),
-        "source": dataset.condition.to_dict(),
-        "class_names": getattr(dataset, "class_names", None),
-        "ganzoo": ganzoo.__version__,
-        "plugins": {p.distribution: p.version for p in host.providers.values()},
-    }
-
-
-def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    config = from_plain(TrainConfig, meta["config"], "saved config")
-    check_config(config)
-    return config
-
-
 class Trainer:
     """A training run in ``run_dir``: builds everything from the config, then steps."""
 
@@ -239,6 +221,10 @@ class Trainer:
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset)
         self.fixed = self._fixed_inputs()
+        # built now so that missing extractor weights stop the run before its first step
+        self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
+        #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
+        self.last_eval: dict[str, float] = {}
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
             self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
@@ -474,6 +460,8 @@ class Trainer:
                     progress.update(self.step, values, rate)
             elif progress:
                 progress.advance(self.step)
+            if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
+                self.evaluate(tensorboard)
             if main and (self.step % config.sample_every == 0 or done):
                 self.save_samples()
             if self.step % config.checkpoint_every == 0 or done:
@@ -484,6 +472,18 @@ class Trainer:
                 raise TrainingInterrupted(f"interrupted at step {self.step} of {self.steps}; checkpoint saved. "
                                           f"Continue with: ganzoo train --resume {self.run_dir}")
         return last
+
+    def evaluate(self, tensorboard: Any = None) -> dict[str, float]:
+        """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
+        assert self.evaluation is not None
+        self.refresh_ema_batchnorm()
+        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device)
+        with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"step": self.step, "eval": self.last_eval}) + "\n")
+        if tensorboard is not None:
+            for name, value in self.last_eval.items():
+                tensorboard.add_scalar(f"eval/{name}", value, self.step)
+        return self.last_eval
 
     @torch.no_grad()
     def weights_checksum(self) -> Tensor:

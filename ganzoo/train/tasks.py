@@ -8,9 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.interfaces import NO_CONDITION, Condition, Loss
+from ganzoo.interfaces import NO_CONDITION, Condition, Loss, Task, extra_generator_losses
 from ganzoo.registry import component
-from ganzoo.train.task import Task, extra_generator_losses
 
 
 def r1_penalty(discriminator: nn.Module, real: Tensor, condition: Tensor | None) -> Tensor:

@@ -1,17 +1,18 @@
-"""Evaluation metrics (L1, PSNR, SSIM, FID) and the evaluation of a translator on paired data."""
+"""Pixel metrics (L1, PSNR, SSIM), FID of translations, and the evaluation of a translator on paired data."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.interfaces import Condition
 from ganzoo.metrics.base import MetricError
-from ganzoo.metrics.evaluate import evaluate
-from ganzoo.metrics.fid import INCEPTION_WEIGHTS_FILE, fid
+from ganzoo.metrics.evaluate import build_suite, evaluate
+from ganzoo.metrics.extractors import INCEPTION_WEIGHTS_FILE
 from ganzoo.plugins import registry
+from ganzoo.presets import ComponentConfig
 
 
 def images(n: int = 4, size: int = 16, seed: int = 0) -> Tensor:
@@ -39,33 +40,23 @@ def test_pixel_metrics_say_which_way_is_better() -> None:
     assert better == {"l1": False, "psnr": True, "ssim": True}
 
 
-class TinyFeatures(nn.Module):
-    """A stand-in for Inception: mean colour and brightness statistics of uint8 images."""
-
-    num_features = 6
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = x.float() / 255
-        return torch.cat([x.mean(dim=(2, 3)), x.std(dim=(2, 3))], dim=1)
-
-
-def test_fid_with_a_stand_in_feature_extractor() -> None:
-    real = images(8)
-    same = fid.create(feature_extractor=TinyFeatures())
-    same.update(real, real)
-    assert same.compute() == pytest.approx(0.0, abs=1e-4)
-    darker = fid.create(feature_extractor=TinyFeatures())
-    darker.update((real - 0.5).clamp(-1, 1), real)
-    assert darker.compute() > 0.05
-    assert not darker.higher_is_better
+def test_fid_of_translations_with_a_stand_in_extractor(tiny_host) -> None:
+    data = paired(8)
+    suite = build_suite(["fid", "l1"], registry(), {"image": ComponentConfig("tiny")})
+    inverse = evaluate(lambda source: -source, data, suite)
+    assert inverse.scores["fid"] == pytest.approx(0.0, abs=1e-3)  # outputs == targets
+    darker = evaluate(lambda source: (-source - 0.5).clamp(-1, 1), data, suite)
+    assert darker.scores["fid"] > 0.05 and list(darker.scores) == ["fid", "l1"]
+    assert darker.protocol["extractors"]["image"]["name"] == "tiny"
+    assert darker.protocol["reference"]["images"] == "the targets of the same pairs"
 
 
 def test_fid_without_weights_says_how_to_supply_them(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    with pytest.raises(MetricError, match=f"--fid-weights PATH or put the file at .*{INCEPTION_WEIGHTS_FILE}"):
-        registry().create("metric", "fid")
+    with pytest.raises(MetricError, match=f"not at .*{INCEPTION_WEIGHTS_FILE}: copy the file there or pass --extractor-weights PATH"):
+        build_suite(["fid"], registry())
     with pytest.raises(MetricError, match="missing.pth does not exist"):
-        registry().create("metric", "fid", weights=str(tmp_path / "missing.pth"))
+        registry().create("extractor", "inception-fid", weights=str(tmp_path / "missing.pth"))
 
 
 def paired(n: int = 5, size: int = 16) -> InMemoryDataset:
@@ -102,3 +93,13 @@ def test_evaluate_refuses_unpaired_data_and_no_metrics() -> None:
         evaluate(lambda s: s, unpaired, {"l1": registry().create("metric", "l1")})
     with pytest.raises(MetricError, match="no metrics"):
         evaluate(lambda s: s, paired(), {})
+
+
+def test_unpaired_translations_are_compared_with_the_other_domain(tiny_host) -> None:
+    a = images(16, 16, seed=3).add(1).mul(127.5).to(torch.uint8)
+    data = InMemoryDataset({"a": a, "b": 255 - a}, resolution=16, layout="unpaired", name="toy")
+    suite = build_suite(["fid"], registry(), {"image": ComponentConfig("tiny")})
+    inverted = evaluate(lambda source: -source, data, suite)
+    unchanged = evaluate(lambda source: source, data, suite)
+    assert inverted.scores["fid"] < 1e-3 < unchanged.scores["fid"]
+    assert inverted.protocol["reference"]["images"] == "b" and set(inverted.shown) == {"input", "output"}

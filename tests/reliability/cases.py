@@ -93,7 +93,7 @@ CASES: list[Case] = [
 
 #: the click flags that set a config field directly (flag -> field).
 FLAGS = {"--steps": "steps", "--epochs": "epochs", "--batch-size": "batch_size", "--resolution": "resolution",
-         "--channels": "channels", "--ema": "ema"}
+         "--channels": "channels", "--ema": "ema", "--eval-every": "eval_every"}
 
 
 def _config_fields() -> list[tuple[str, dataclasses.Field]]:

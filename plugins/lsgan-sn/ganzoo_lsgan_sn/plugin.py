@@ -1,6 +1,7 @@
 """Entry point of the lsgan-sn plugin: hands its components to ganzoo."""
 
 from ganzoo.hookspecs import hookimpl
+from ganzoo.presets import package_presets
 from ganzoo.registry import Component, collect
 from ganzoo_lsgan_sn import losses, spectral
 
@@ -8,3 +9,8 @@ from ganzoo_lsgan_sn import losses, spectral
 @hookimpl
 def ganzoo_components() -> list[Component]:
     return collect(losses, spectral)
+
+
+@hookimpl
+def ganzoo_presets() -> str:
+    return package_presets(__package__)

@@ -6,6 +6,7 @@ follows the resolution, so it serves both stages) and task ``text-conditional-st
 
 from ganzoo.hookspecs import hookimpl
 from ganzoo.interfaces import Ports
+from ganzoo.presets import package_presets
 from ganzoo.registry import Component, component
 from ganzoo_stackgan.stage1 import StageOneGenerator, TextMatchingDiscriminator
 from ganzoo_stackgan.stage2 import StageTwoGenerator
@@ -35,3 +36,8 @@ stacked_task = component("task", "text-conditional-stacked")(StackedTextConditio
 @hookimpl
 def ganzoo_components() -> list[Component]:
     return [stage1_generator, stage2_generator, discriminator, stacked_task]
+
+
+@hookimpl
+def ganzoo_presets() -> str:
+    return package_presets(__package__)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ganzoo.conditioning import ConditioningAugmentation
 from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator
+from ganzoo_stackgan.augmentation import ConditioningAugmentation
 from ganzoo_stackgan.layers import down_block, init_weights, levels, replicate, require_embedding, up_block
 
 

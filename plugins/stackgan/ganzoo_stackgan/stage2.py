@@ -15,9 +15,9 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.build import build_component
-from ganzoo.conditioning import ConditioningAugmentation
 from ganzoo.interfaces import NO_CONDITION, Condition, Generator
 from ganzoo.presets import ComponentConfig
+from ganzoo_stackgan.augmentation import ConditioningAugmentation
 from ganzoo_stackgan.layers import ResidualBlock, init_weights, levels, replicate, require_embedding, up_block
 
 STAGE1_DEFAULT = {"name": "stackgan-stage1"}

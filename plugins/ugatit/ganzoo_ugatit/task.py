@@ -15,9 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.interfaces import Loss
+from ganzoo.interfaces import Loss, Phase, Task
 from ganzoo.registry import component
-from ganzoo.train.task import Phase, Task
 from ganzoo_ugatit.nets import heatmap_image
 
 GENERATORS = ("gen_ab", "gen_ba")

@@ -1,0 +1,298 @@
+"""Fetching a known dataset into the data home: download, verify, unpack, check, record.
+
+* Downloads resume: bytes go to ``HOME/.downloads/<file>.part`` and a later try asks the server for
+  the rest (HTTP ``Range``); the file takes its real name only once complete.
+* The archive's digest is compared with the official one; a mismatch is refused (and a bad
+  download removed) unless ``verify=False``, which the record then states.
+* Unpacking happens in a staging folder beside the dataset; the contents are laid out there as
+  the loaders expect and their layout checked, and only then moved into place and recorded. An
+  interrupted or failed get leaves no half-made dataset: at most a ``.part`` file to resume and a
+  staging folder that the next get clears.
+
+Tar members are unpacked with tarfile's ``data`` filter (no paths outside the target, no device
+files), which torchvision's ``extract_archive`` does not apply; archives given with ``--from``
+may come from anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import shutil
+import tarfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from PIL import Image, UnidentifiedImageError
+
+from ganzoo.data.catalog import Archive, Expect, KnownDataset
+from ganzoo.data.home import dataset_dir, read_record, write_record
+from ganzoo.errors import GanzooError
+
+CHUNK = 1 << 20
+DOWNLOADS = ".downloads"
+
+
+class FetchError(GanzooError):
+    """A download, checksum, archive or layout problem; the message says how to go on."""
+
+
+class Progress(Protocol):
+    """What a download reports to: the CLI's rich bar, or a test's recorder."""
+
+    def start(self, description: str, total: int | None, completed: int) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+# ----------------------------------------------------------------------------------------------
+# Download
+# ----------------------------------------------------------------------------------------------
+
+class DownloadStopped(FetchError):
+    """The transfer began but did not finish; the ``.part`` file is kept for the next try."""
+
+
+def download(urls: tuple[str, ...], target: Path, progress: Progress, way_out: str, timeout: float = 30) -> str:
+    """Fetch the first of ``urls`` that answers into ``target``; the URL used."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    failures = []
+    for url in urls:
+        try:
+            _download_one(url, partial, progress, timeout)
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+            failures.append(f"{url} ({getattr(error, 'reason', None) or error})")
+            continue
+        os.replace(partial, target)
+        return url
+    raise FetchError(f"cannot download {target.name} from {'; '.join(failures)}. {way_out}")
+
+
+def _download_one(url: str, partial: Path, progress: Progress, timeout: float) -> None:
+    have = partial.stat().st_size if partial.exists() else 0
+    headers = {"User-Agent": "ganzoo", **({"Range": f"bytes={have}-"} if have else {})}
+    try:
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+    except urllib.error.HTTPError as error:
+        if error.code != 416 or not have:  # 416: the .part is already whole or stale; start over
+            raise
+        partial.unlink()
+        return _download_one(url, partial, progress, timeout)
+    with response:
+        if have and response.status != 206:  # the server ignored Range: start over
+            have = 0
+        length = response.headers.get("Content-Length")
+        total = have + int(length) if length is not None else None
+        progress.start(partial.name.removesuffix(".part"), total, have)
+        received = have
+        try:
+            with partial.open("ab" if have else "wb") as out:
+                while chunk := response.read(CHUNK):
+                    out.write(chunk)
+                    received += len(chunk)
+                    progress.advance(len(chunk))
+        except (OSError, http.client.HTTPException) as error:
+            raise DownloadStopped(f"download of {url} stopped at {received:,} bytes ({error}); run the same command again to continue") from None
+        finally:
+            progress.stop()
+    if total is not None and received < total:
+        raise DownloadStopped(f"download of {url} stopped at {received:,} of {total:,} bytes; run the same command again to continue")
+
+
+# ----------------------------------------------------------------------------------------------
+# Checksum, unpacking, layout
+# ----------------------------------------------------------------------------------------------
+
+def file_digest(path: Path, algorithm: str) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, algorithm).hexdigest()
+
+
+def unpack(archive: Path, into: Path) -> None:
+    """Extract a zip or tar (any compression) into ``into``; a damaged archive is a FetchError."""
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as bundle:
+                bundle.extractall(into)
+        elif tarfile.is_tarfile(archive):
+            with tarfile.open(archive) as bundle:
+                bundle.extractall(into, filter="data")
+        else:
+            raise FetchError(f"{archive} is not a zip or tar archive")
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
+        raise FetchError(f"{archive} is damaged ({type(error).__name__}: {error})") from None
+
+
+@dataclass
+class LayoutReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_layout(folder: Path, expect: Expect) -> LayoutReport:
+    """Count the files of each glob and read every counted image's size from its header."""
+    report = LayoutReport()
+    wrong_size: list[str] = []
+    for pattern, wanted in expect.counts:
+        paths = sorted(p for p in folder.glob(pattern) if p.is_file())
+        report.counts[pattern] = len(paths)
+        if not paths and pattern in expect.optional:
+            continue
+        if len(paths) != wanted:
+            report.problems.append(f"{len(paths)} files match {pattern}, expected {wanted}")
+        if expect.size is None:
+            continue
+        for path in paths:
+            try:
+                with Image.open(path) as img:
+                    size = img.size
+            except (UnidentifiedImageError, OSError):
+                wrong_size.append(f"{path.relative_to(folder)} (unreadable)")
+                continue
+            if size != expect.size:
+                wrong_size.append(f"{path.relative_to(folder)} ({size[0]}x{size[1]})")
+    if wrong_size:
+        width, height = expect.size  # type: ignore[misc]
+        report.problems.append(f"{len(wrong_size)} images are not {width}x{height} (e.g. {wrong_size[0]})")
+    return report
+
+
+# ----------------------------------------------------------------------------------------------
+# Installing one part
+# ----------------------------------------------------------------------------------------------
+
+def _checksum_status(archive: Archive, path: Path, verify: bool) -> tuple[bool, str, str]:
+    """(verified, what the record says, sha256 of the file); refuses a wrong digest when verifying."""
+    sha256 = file_digest(path, "sha256")
+    official = archive.checksum
+    if official is None:
+        return False, "no official checksum is published; layout checked", sha256
+    digest = sha256 if official.algorithm == "sha256" else file_digest(path, official.algorithm)
+    if digest == official.digest:
+        return True, f"{official.algorithm} matches the official one ({official.published_by})", sha256
+    if verify:
+        raise FetchError(
+            f"{path.name}: {official.algorithm} {digest} is not the official {official.digest} ({official.published_by}); "
+            "refused. Get the official archive, or pass --no-verify to use this one anyway (recorded as unverified)"
+        )
+    return False, f"{official.algorithm} differs from the official one (--no-verify); layout checked", sha256
+
+
+def _lay_out(archive: Archive, source: Path, staging: Path) -> Path:
+    """Unpack ``source`` and arrange it as the dataset folder expects; the arranged folder."""
+    placed = staging / "placed"
+    if archive.place is None:
+        placed.mkdir(parents=True)
+        shutil.copyfile(source, placed / archive.filename)
+        return placed
+    unpacked = staging / "unpacked"
+    unpack(source, unpacked)
+    for inside, dest in archive.place:
+        member = unpacked / inside
+        if not member.exists():
+            top = ", ".join(sorted(p.name for p in unpacked.iterdir())) or "nothing"
+            raise FetchError(f"{source.name} has no {inside} (its top level holds: {top}); is it the right file?")
+        if dest == ".":
+            os.replace(member, placed)
+        else:
+            (placed / dest).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(member, placed / dest)
+    return placed
+
+
+def _move_into_place(archive: Archive, placed: Path, target: Path) -> None:
+    """Replace the part's files in ``target`` with the arranged ones (the whole folder for ``.``)."""
+    if archive.place is not None and any(dest == "." for _, dest in archive.place):
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(placed, target)
+        return
+    for name in [archive.filename] if archive.place is None else [dest for _, dest in archive.place]:
+        old = target / name
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink(missing_ok=True)
+        old.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(placed / name, old)
+
+
+def install(entry: KnownDataset, archive: Archive, source: Path, origin: str, home: Path, verify: bool) -> dict[str, Any]:
+    """Verify ``source`` (an archive of ``entry``'s part), lay it out, check it, move it in, record it."""
+    verified, status, sha256 = _checksum_status(archive, source, verify)
+    staging = home / f".{entry.name}.{archive.part}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        placed = _lay_out(archive, source, staging)
+        report = check_layout(placed, archive.expect)
+        if report.problems:
+            raise FetchError(f"{source.name} does not hold the {entry.name} {archive.part} as distributed: {'; '.join(report.problems)}")
+        record = read_record(entry.name, home)
+        record["parts"].pop(archive.part, None)  # while files move, the part is not there
+        write_record(record, home)
+        _move_into_place(archive, placed, dataset_dir(entry.name, home))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    record["parts"][archive.part] = _part_record(archive, origin, sha256, verified, status, report)
+    write_record(record, home)
+    return record["parts"][archive.part]
+
+
+def _part_record(archive: Archive, origin: str, sha256: str | None, verified: bool, status: str, report: LayoutReport) -> dict[str, Any]:
+    return {
+        "file": archive.filename,
+        "from": origin,
+        "sha256": sha256,
+        "verified": verified,
+        "checksum": status,
+        "counts": report.counts,
+        "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def get_part(entry: KnownDataset, archive: Archive, home: Path, source: str | None, verify: bool, progress: Progress) -> dict[str, Any]:
+    """Download (unless ``source`` is a local file) and install one part of ``entry``."""
+    part = f" --part {archive.part}" if len(entry.archives) > 1 else ""
+    way_out = f"Get it yourself and run `ganzoo data get {entry.name}{part} --from FILE`"
+    if source is not None and not source.startswith(("http://", "https://")):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise FetchError(f"--from {source}: no such file")
+        return install(entry, archive, path, str(path.resolve()), home, verify)
+    if source is None and archive.note:
+        raise FetchError(f"{entry.name} {archive.part} ({archive.filename}): {archive.note}: {archive.urls[0]}. {way_out}")
+    target = home / DOWNLOADS / archive.filename
+    url = download((source,) if source else archive.urls, target, progress, way_out)
+    try:
+        return install(entry, archive, target, url, home, verify)
+    finally:
+        target.unlink(missing_ok=True)  # installed, or refused/damaged: the next try starts afresh
+
+
+def check(entry: KnownDataset, home: Path) -> dict[str, LayoutReport]:
+    """Re-check the layout of every recorded part of ``entry`` in the data home."""
+    folder = dataset_dir(entry.name, home)
+    recorded = read_record(entry.name, home)["parts"]
+    return {a.part: check_layout(folder, a.expect) for a in entry.archives if a.part in recorded}
+
+
+def adopt(entry: KnownDataset, home: Path) -> None:
+    """Record a copy placed in the data home by hand, once its required parts pass the layout check."""
+    folder = dataset_dir(entry.name, home)
+    record = read_record(entry.name, home)
+    for archive in entry.required:
+        report = check_layout(folder, archive.expect)
+        if report.problems:
+            raise FetchError(f"{folder} does not hold the {entry.name} {archive.part} as the loaders expect: {'; '.join(report.problems)}")
+        record["parts"][archive.part] = _part_record(archive, "placed by hand", None, False, "placed by hand; layout checked", report)
+    write_record(record, home)

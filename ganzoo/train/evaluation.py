@@ -1,0 +1,55 @@
+"""Scoring a model while it trains (``eval_every``): the same metric on the same inputs every time.
+
+The metrics and their extractors are built when the run is set up, so a missing weights file
+stops the run before its first step, not hours in. Each evaluation draws ``eval_count`` images
+from one fixed noise seed (translators: the first ``eval_count`` sources of the training data) and
+compares them with the training data, whose reference features are computed once (and cached).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.data.base import InMemoryDataset
+from ganzoo.metrics.base import MetricError
+from ganzoo.metrics.evaluate import build_suite, default_metrics, evaluate, evaluate_generator, final_images, is_generative
+from ganzoo.metrics.reference import Reference
+from ganzoo.presets import TrainConfig
+from ganzoo.registry import Registry
+from ganzoo.train.runtime import evaluating
+
+#: offset of the evaluation noise seed from the run's seed (apart from the sample grid's noise).
+EVAL_SEED_OFFSET = 54321
+
+
+class PeriodicEvaluation:
+    """The run's evaluation: ``self(nets, device)`` -> ``{metric: value}``."""
+
+    def __init__(self, config: TrainConfig, task: Any, dataset: InMemoryDataset, registry: Registry) -> None:
+        self.config, self.task, self.dataset = config, task, dataset
+        self.names = list(config.eval_metrics) or default_metrics(task)[:1]
+        try:
+            self.suite = build_suite(self.names, registry, {"image": config.eval_extractor, "text": config.eval_text_extractor})
+        except MetricError as error:
+            raise MetricError(f"eval_every: {error} (in training: --set eval_extractor.weights=PATH or eval_text_extractor.weights=PATH)") from None
+        self.seed = config.seed + EVAL_SEED_OFFSET
+        self.reference: Reference | None = None
+
+    @torch.no_grad()
+    def __call__(self, nets: dict[str, nn.Module], device: torch.device) -> dict[str, float]:
+        config = self.config
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # training's random state is untouched
+            if is_generative(self.task):
+                result = evaluate_generator(self.task, nets, self.dataset, self.suite, count=config.eval_count, batch_size=config.batch_size,
+                                            seed=self.seed, device=device, reference=self.reference, per_class=False)
+                self.reference = result.reference
+            else:
+                with evaluating(nets.values()):
+                    result = evaluate(lambda source: final_images(self.task.render(nets, {"source": source})), self.dataset, self.suite,
+                                      count=config.eval_count, batch_size=config.batch_size, seed=self.seed, device=device,
+                                      reference=self.reference)
+                self.reference = result.reference
+        return result.scores

@@ -1,9 +1,0 @@
-"""Entry point of the stackgan plugin: hands its components to ganzoo."""
-
-from ganzoo.hookspecs import hookimpl
-from ganzoo.registry import Component
-
-
-@hookimpl
-def ganzoo_components() -> list[Component]:
-    return []

@@ -1,1 +1,0 @@
-"""ganzoo plugin: the ugatit family."""
