@@ -36,7 +36,7 @@ def _read_owner(path: Path) -> dict | None:
     """The owner recorded in a lock file; ``None`` when it vanished, ``{}`` when unreadable (being written)."""
     try:
         owner = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, ValueError):
         return {}

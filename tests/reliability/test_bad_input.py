@@ -104,7 +104,7 @@ def test_every_layer_is_validated(tiny_host, tmp_path):
 
 
 def test_saved_configs_are_validated_too(tiny_host):
-    from ganzoo.train.loop import config_from_meta
+    from ganzoo.train.checkpoint import config_from_meta
 
     config = TrainConfig("x").to_dict() | {"batch_size": 0}
     with pytest.raises(PresetError, match="batch_size = 0"):
