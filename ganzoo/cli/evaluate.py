@@ -19,12 +19,12 @@ from ganzoo.cli.train import data_overrides
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
+from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
 from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
 from ganzoo.presets import ComponentConfig
 from ganzoo.registry import Registry
-from ganzoo.io import write_json
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000

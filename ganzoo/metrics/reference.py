@@ -22,9 +22,9 @@ from safetensors.torch import load_file, save
 
 from ganzoo.data.augment import centre_crop
 from ganzoo.data.base import InMemoryDataset
+from ganzoo.io import atomic_write
 from ganzoo.metrics.extractors import FeatureExtractor
 from ganzoo.metrics.sets import FeatureSet, extract
-from ganzoo.io import atomic_write
 
 CACHE_ENV = "GANZOO_FID_STATS"
 #: bumped whenever what is stored (or how it is computed) changes.
