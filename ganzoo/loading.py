@@ -18,6 +18,7 @@ from ganzoo import plugins
 from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
+from ganzoo.latent import slerp, truncate
 from ganzoo.train.checkpoint import load_checkpoint, read_meta
 from ganzoo.train.runtime import evaluating, resolve_device
 
@@ -61,33 +62,71 @@ class LoadedModel:
         kind = self.model.source.kind
         return "unconditional" if kind == "none" else f"{kind}-conditional"
 
-    @torch.no_grad()
-    def sample(self, n: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (), seed: int = 0) -> dict[str, Tensor]:
-        """``n`` images (by output name, e.g. ``samples``), from noise seeded with ``seed``."""
-        task, source = self.task, self.model.source
-        if not hasattr(task, "sample_inputs"):
+    def conditions(self, n: int, prompts: Sequence[str] = (), classes: Sequence[str | int] = ()) -> Any:
+        """The raw condition of ``n`` samples: captions or labels (cycled), None when unconditional."""
+        source = self.model.source
+        if not hasattr(self.task, "sample_inputs"):
             raise GanzooError("this model translates images; use `ganzoo translate` instead of sampling")
-        raw: Any = None
         if source.kind == "text":
             if classes:
                 raise GanzooError("this model is text-conditional: it takes --prompt, not --class")
             if not prompts:
                 raise GanzooError("this model is text-conditional: give at least one --prompt")
-            raw = [prompts[i % len(prompts)] for i in range(n)]
-        elif source.kind == "class":
+            return [prompts[i % len(prompts)] for i in range(n)]
+        if source.kind == "class":
             if prompts:
                 raise GanzooError("this model is class-conditional: it takes --class, not --prompt")
             labels = [self.label_of(c) for c in classes] or list(range(source.dim))
-            raw = torch.tensor([labels[i % len(labels)] for i in range(n)], device=self.device)
-        elif prompts or classes:
+            return torch.tensor([labels[i % len(labels)] for i in range(n)], device=self.device)
+        if prompts or classes:
             raise GanzooError("this model is unconditional: it takes neither --prompt nor --class")
+        return None
+
+    def _inputs(self, n: int, raw: Any, seed: int, truncation: float | None) -> dict[str, Any]:
+        """The task's sampling inputs for ``n`` samples from noise seeded with ``seed``."""
         latent = max((getattr(net, "latent_dim", 0) for net in self.nets.values()), default=0)
-        inputs = task.sample_inputs(n, raw, latent, torch.Generator().manual_seed(seed), self.device)
+        generator = torch.Generator().manual_seed(seed)
+        inputs = self.task.sample_inputs(n, raw, latent, generator, self.device)
+        if truncation is not None:
+            inputs["z"] = truncate(self._noise(inputs, "--truncation"), truncation, generator)
+        return inputs
+
+    def _noise(self, inputs: dict[str, Any], flag: str) -> Tensor:
+        if not isinstance(inputs.get("z"), Tensor):
+            raise GanzooError(f"{flag}: this model's sampler takes no noise vector z, so there is nothing to {flag.strip('-')}")
+        return inputs["z"]
+
+    def _render(self, inputs: dict[str, Any], seed: int) -> dict[str, Tensor]:
         # networks drawing their own noise (conditioning augmentation) repeat for a seed too; the
         # caller's random state is left as it was
-        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []), evaluating(self.nets.values()):
+        with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []), \
+                evaluating(self.nets.values()):
             torch.manual_seed(seed)
-            return task.render(self.nets, inputs)
+            return self.task.render(self.nets, inputs)
+
+    def sample(self, n: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (), seed: int = 0,
+               truncation: float | None = None) -> dict[str, Tensor]:
+        """``n`` images (by output name, e.g. ``samples``), from noise seeded with ``seed``;
+        ``truncation``: redraw noise entries beyond that magnitude (see :func:`ganzoo.latent.truncate`)."""
+        return self._render(self._inputs(n, self.conditions(n, prompts, classes), seed, truncation), seed)
+
+    def interpolate(self, paths: int, frames: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (),
+                    seed: int = 0, truncation: float | None = None) -> dict[str, Tensor]:
+        """``paths`` rows of ``frames`` images walking the noise of seed ``seed + r`` to ``seed + r + 1``
+        by :func:`ganzoo.latent.slerp`; row ``r`` keeps the ``r``-th condition. Each row ends where
+        the next begins, and a row starts from the first noise vector of ``sample(seed=seed + r)``."""
+        raw = self.conditions(paths, prompts, classes)
+        keys = [self._noise(self._inputs(1, None if raw is None else raw[:1], seed + k, truncation), "--interpolate")
+                for k in range(paths + 1)]
+        t = torch.linspace(0, 1, frames)
+        noise = torch.cat([slerp(keys[r], keys[r + 1], t) for r in range(paths)])
+        if isinstance(raw, list):
+            raw = [text for text in raw for _ in range(frames)]
+        elif raw is not None:
+            raw = raw.repeat_interleave(frames)
+        inputs = self._inputs(paths * frames, raw, seed, None)
+        inputs["z"] = noise.to(inputs["z"])
+        return self._render(inputs, seed)
 
     @torch.no_grad()
     def translate(self, images: Tensor, **options: Any) -> dict[str, Tensor]:

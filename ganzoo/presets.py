@@ -143,6 +143,12 @@ class TrainConfig:
     sample_every: int = ranged(500, 1)
     checkpoint_every: int = ranged(1000, 1)
     sample_count: int = ranged(64, 1)
+    #: numbered snapshots every K steps in ``RUN/snapshots`` (0 = none).
+    snapshot_every: int = ranged(0, 0)
+    #: how many of the newest snapshots stay (0 = all); the best one always stays.
+    keep_snapshots: int = ranged(0, 0)
+    #: the evaluated metric choosing ``RUN/best.pt`` ("" = the first metric evaluated).
+    best_metric: str = ""
     #: parameters initialised from another run: ``{"generator.stage1": "runs/x:generator"}``.
     init_from: dict[str, str] = field(default_factory=dict)
     #: parameters kept frozen (``role`` or ``role.submodule``).

@@ -33,9 +33,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from ganzoo.cli import catalog, data, evaluate, export, sample, scaffold, train, translate
+    from ganzoo.cli import catalog, data, evaluate, export, report, sample, scaffold, train, translate
 
-    for module in (catalog, data, train, sample, translate, evaluate, export, scaffold):
+    for module in (catalog, data, train, sample, translate, evaluate, export, report, scaffold):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from ganzoo.cli.common import console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES
-from ganzoo.images import save_grid
+from ganzoo.images import sample_labels, save_grid
+from ganzoo.io import write_json
 from ganzoo.loading import load
 from ganzoo.outputs import output_file
+
+#: images per interpolation row when --columns is not given.
+FRAMES = 8
 
 
 def output_paths(path: Path, names: list[str]) -> dict[str, Path]:
@@ -29,16 +34,41 @@ def output_paths(path: Path, names: list[str]) -> dict[str, Path]:
 @click.option("--seed", type=int, default=0, show_default=True, help="Noise seed: the same seed gives the same images.")
 @click.option("--ema/--no-ema", default=True, show_default=True, help="Use the generator's EMA weights when present.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--columns", type=click.IntRange(min=1), help="Images per grid row (default: square grid).")
+@click.option("--columns", type=click.IntRange(min=1), help="Images per grid row (default: square grid; 8 frames with --interpolate).")
+@click.option("--interpolate", is_flag=True,
+              help="Rows walk the noise from seed S+r to S+r+1 (spherical interpolation), one condition per row.")
+@click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="PSI",
+              help="Truncation trick (BigGAN): redraw noise entries with |z| > PSI; smaller = more typical, less varied.")
 def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ...], classes: tuple[str, ...],
-                   seed: int, ema: bool, device: str, columns: int | None) -> None:
-    """Sample a grid of images from MODEL (a run folder, checkpoint or .safetensors export)."""
+                   seed: int, ema: bool, device: str, columns: int | None, interpolate: bool, truncation: float | None) -> None:
+    """Sample a grid of images from MODEL (a run folder, checkpoint or .safetensors export).
+
+    Rows are labelled with their class; captions number the images and are listed under the grid
+    and saved beside it (OUTPUT.prompts.json).
+
+    \b
+    Examples:
+      ganzoo sample runs/dcgan-class-000 --class circle -n 16 --truncation 0.7
+      ganzoo sample runs/demo-000 --interpolate -n 32 -o walk.png
+    """
     report_broken_plugins()
     output_file(output, "-o", IMAGE_SUFFIXES)
     loaded = load(model, device=device, ema=ema)
-    images = loaded.sample(count, prompts=prompts, classes=classes, seed=seed)
+    if interpolate:
+        frames = columns or FRAMES
+        paths = math.ceil(count / frames)
+        images = loaded.interpolate(paths, frames, prompts=prompts, classes=classes, seed=seed, truncation=truncation)
+        conditions = sample_labels(loaded.conditions(paths, prompts, classes), loaded.class_names)
+        labels = [f"seed {seed + r}->{seed + r + 1}" + (f": {conditions[r]}" if conditions else "") for r in range(paths) for _ in range(frames)]
+        columns = frames
+    else:
+        images = loaded.sample(count, prompts=prompts, classes=classes, seed=seed, truncation=truncation)
+        raw = loaded.conditions(count, prompts, classes)
+        labels = sample_labels(raw, loaded.class_names)
+        if isinstance(raw, list):
+            write_json(output.with_suffix(".prompts.json"), labels)
     for name, path in output_paths(output, list(images)).items():
-        save_grid({name: images[name]}, path, columns)
+        save_grid({name: images[name]}, path, columns, labels)
         console.print(f"{name}: {path}")
 
 

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.errors import GanzooError
 from ganzoo.mix import check_mix
 from ganzoo.outputs import writable_folder
@@ -24,6 +25,7 @@ from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_met
 from ganzoo.train.lock import RunLock
 from ganzoo.train.loop import Rehearsal, Trainer
 from ganzoo.train.runtime import PRECISIONS
+from ganzoo.train.snapshots import BEST
 
 
 def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict[str, Any]:
@@ -110,7 +112,8 @@ def next_run_dir(root: Path, preset: str) -> Path:
 def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
     """Dotted-key overrides for the preset, from the CLI flags that were given."""
     overrides: dict[str, Any] = {}
-    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema", "eval_every"):
+    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema", "eval_every",
+                "snapshot_every", "keep_snapshots", "best_metric"):
         if flags.get(key) is not None:
             overrides[key] = flags[key]
     if flags.get("steps") is not None and flags.get("epochs") is None:
@@ -180,6 +183,9 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
 @click.option("--eval-every", type=click.IntRange(min=0), metavar="K",
               help="Score the model every K steps (eval_metrics, eval_count; see docs/evaluation.md); 0 = never.")
+@click.option("--snapshot-every", type=click.IntRange(min=0), help="Keep a numbered snapshot every K steps in RUN/snapshots (0 = none).")
+@click.option("--keep-snapshots", type=click.IntRange(min=0), help="How many of the newest snapshots stay (0 = all); the best always stays.")
+@click.option("--best-metric", help="The evaluated metric that picks RUN/best.pt (default: the first one evaluated).")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
               help="Override any preset key, e.g. --set nets.generator.latent_dim=128 (repeatable).")
 @click.option("--init-from", "init_from", multiple=True, metavar="TARGET=RUN[:ROLE]", callback=lambda c, p, v: [parse_init(x) for x in v],
@@ -222,22 +228,41 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         click.echo(json.dumps(config.to_dict(), indent=2))
         console.print("[green]mix ok[/]: the run builds and takes a training step (on the meta device)")
         return
-    # an existing folder is locked before building, so a second writer is refused at once
-    with RunLock(run_dir) if run_dir.is_dir() and "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
+    # the folder is locked before anything is built or written, so a second writer is refused at once
+    with RunLock(run_dir) if "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
         trainer = Trainer(config, run_dir, registry=registry, resume=resume is not None)
-        if trainer.runtime.is_main and not quiet:
-            console.print(f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
-                          f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+        main = trainer.runtime.is_main
+        log = RunLog(run_dir) if main else None
+
+        def say(text: str) -> None:
+            console.print(text)
+            log.print(text)
+
+        if main:
+            header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+                      f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+            log.print(header)
+            if not quiet:
+                console.print(header)
         try:
-            last = trainer.run(None if quiet or not trainer.runtime.is_main else RichProgress())
+            last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
+        except BaseException as error:
+            if log:
+                log.print(f"stopped at step {trainer.step}: {type(error).__name__}" + (f": {error}" if str(error) else ""))
+                log.close()
+            raise
         finally:
             trainer.runtime.close()
-    if trainer.runtime.is_main:
-        summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
-        console.print(f"done: step {trainer.step}; {summary}")
-        console.print(f"run folder: {run_dir}")
-        console.print(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
-        console.print(f"checkpoint: {run_dir / CHECKPOINT}")
+        if main:
+            summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
+            say(f"done: step {trainer.step}; {summary}")
+            say(f"run folder: {run_dir}")
+            say(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
+            say(f"checkpoint: {run_dir / CHECKPOINT}")
+            if trainer.snapshots.best:
+                best = trainer.snapshots.best
+                say(f"best:       {run_dir / BEST} (step {best['step']}, {best['metric']}={best['value']:.4g})")
+            log.close()
 
 
 def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:

@@ -23,7 +23,11 @@ from ganzoo.presets import TrainConfig, check_config, from_plain
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
 METRICS = "metrics.jsonl"
+#: where the run trained (device, precision, versions), for its report.
+ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
+#: beside text-conditioned sample grids: the caption of each numbered cell, in order.
+PROMPTS = "prompts.json"
 
 
 class CheckpointError(GanzooError):

@@ -63,8 +63,10 @@ class RunLock:
         self.path = self.run_dir / LOCK
         self.owner = {"pid": os.getpid(), "host": socket.gethostname()}
         self.held = False
+        self.created = False  # whether acquiring created the folder (removed again if left empty)
 
     def acquire(self) -> "RunLock":
+        self.created = not self.run_dir.exists()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(10):
             try:
@@ -122,6 +124,8 @@ class RunLock:
     def release(self) -> None:
         if self.held and _read_owner(self.path) == self.owner:
             self.path.unlink(missing_ok=True)
+            if self.created and not any(self.run_dir.iterdir()):
+                self.run_dir.rmdir()  # a run that failed before writing anything leaves no folder
         self.held = False
 
     def __enter__(self) -> "RunLock":

@@ -11,6 +11,8 @@ import contextlib
 import copy
 import json
 import math
+import os
+import platform
 import signal
 import threading
 import time
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import numpy
 import torch
 from torch import Tensor, nn
 
@@ -26,7 +29,7 @@ from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
-from ganzoo.images import save_grid
+from ganzoo.images import labelled_grid, sample_labels, save_picture
 from ganzoo.interfaces import Task
 from ganzoo.io import atomic_write, write_json
 from ganzoo.mix import check_mix
@@ -35,7 +38,9 @@ from ganzoo.registry import Registry
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
     CONFIG,
+    ENVIRONMENT,
     METRICS,
+    PROMPTS,
     SAMPLES,
     load_checkpoint,
     run_meta,
@@ -44,6 +49,7 @@ from ganzoo.train.checkpoint import (
 from ganzoo.train.evaluation import PeriodicEvaluation
 from ganzoo.train.lock import RunLock
 from ganzoo.train.runtime import Runtime, evaluating
+from ganzoo.train.snapshots import Snapshots, snapshot_path
 
 
 class TrainingError(GanzooError):
@@ -157,6 +163,17 @@ class Stats:
         self.count = int(state["count"])
 
 
+def environment(runtime: Runtime) -> dict[str, Any]:
+    """Where a run trains, for its report: device and its name, precision, processes, versions."""
+    device = runtime.device
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+    return {"device": str(device), "device_name": name, "precision": runtime.precision, "processes": runtime.world,
+            "torch": torch.__version__, "python": platform.python_version()}
+
+
 class Trainer:
     """A training run in ``run_dir``: builds everything from the config, then steps."""
 
@@ -225,6 +242,9 @@ class Trainer:
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
         #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
         self.last_eval: dict[str, float] = {}
+        self._judged_eval: dict[str, float] = {}  # the evaluation ``keep_best`` judged last
+        self.sample_labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
+        self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
             self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
@@ -326,14 +346,21 @@ class Trainer:
             for m, momentum in zip(norms, momenta):
                 m.momentum = momentum
 
-    def save_samples(self) -> Path:
+    def save_samples(self, tensorboard: Any = None) -> Path:
+        """The grid of the fixed inputs, labelled with their conditions, kept per step (and in TensorBoard)."""
         self.refresh_ema_batchnorm()
         nets = self.render_nets()
         with evaluating(nets.values()), self.runtime.autocast():
             images = self.task.render(nets, self.fixed)
+        picture = labelled_grid(images, labels=self.sample_labels)
         path = self.run_dir / SAMPLES / f"step-{self.step:07d}.png"
-        save_grid(images, path)
-        save_grid(images, self.run_dir / SAMPLES / "latest.png")
+        save_picture(picture, path)
+        save_picture(picture, self.run_dir / SAMPLES / "latest.png")
+        prompts = self.run_dir / SAMPLES / PROMPTS
+        if isinstance(self.fixed.get("raw"), list) and not prompts.is_file():
+            write_json(prompts, self.sample_labels)  # the captions of the grid's numbered cells
+        if tensorboard is not None:
+            tensorboard.add_image("samples", numpy.asarray(picture), self.step, dataformats="HWC")
         return path
 
     def state_dict(self) -> dict[str, Any]:
@@ -371,14 +398,18 @@ class Trainer:
         if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
 
-    def save_checkpoint(self) -> Path:
-        self.check_finite()  # a non-finite state never replaces the last good checkpoint
+    def save_checkpoint(self, path: Path | None = None) -> Path:
+        """The rolling ``checkpoint.pt``, or another file such as a numbered snapshot; a non-finite
+        state is never saved, so the last good checkpoint stays."""
+        self.check_finite()
         self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
         self.refresh_ema_batchnorm()
-        path = self.run_dir / CHECKPOINT
+        rolling = path is None
+        path = path or self.run_dir / CHECKPOINT
         if self.runtime.is_main:
             save_checkpoint(path, self.state_dict())
-        self.saved_step = self.step
+        if rolling:
+            self.saved_step = self.step
         self.runtime.barrier()
         return path
 
@@ -399,6 +430,25 @@ class Trainer:
                 else "no checkpoint was saved")
         raise TrainingError(f"step {self.step}: training went non-finite ({'; '.join(parts)}); stopped, {kept} in {self.run_dir}. "
                             "Lower the learning rate (optim.PHASE.lr) or check the data")
+
+    def save_snapshot(self) -> Path:
+        """A numbered snapshot of this step; older ones beyond ``keep_snapshots`` go."""
+        path = self.save_checkpoint(snapshot_path(self.run_dir, self.step))
+        if self.runtime.is_main:
+            self.snapshots.prune()
+        return path
+
+    def keep_best(self) -> None:
+        """After an evaluation (``last_eval``), keep this step's weights as ``best.pt`` if they score best."""
+        if not self.last_eval or self.last_eval == self._judged_eval:
+            return
+        self._judged_eval = dict(self.last_eval)
+        if self.snapshots.improves(self.last_eval):
+            def write(path: Path) -> None:
+                self.refresh_ema_batchnorm()
+                save_checkpoint(path, self.state_dict())
+
+            self.snapshots.keep_best(self.step, self.last_eval, write)
 
     # ------------------------------------------------------------------------------------------
     def run(self, progress: "Progress | None" = None) -> dict[str, Any]:
@@ -429,6 +479,7 @@ class Trainer:
         config, main = self.config, self.runtime.is_main
         if main:
             write_json(self.run_dir / CONFIG, self.meta)
+            write_json(self.run_dir / ENVIRONMENT, environment(self.runtime))
             _truncate_metrics(self.run_dir / METRICS, self.step)
         last: dict[str, Any] = {}
         tick_time, tick_step = time.perf_counter(), self.step
@@ -463,9 +514,13 @@ class Trainer:
             if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
                 self.evaluate(tensorboard)
             if main and (self.step % config.sample_every == 0 or done):
-                self.save_samples()
+                self.save_samples(tensorboard)
             if self.step % config.checkpoint_every == 0 or done:
                 self.save_checkpoint()
+            if config.snapshot_every and (self.step % config.snapshot_every == 0 or done):
+                self.save_snapshot()
+            if main:
+                self.keep_best()  # after the step's evaluation and snapshot
             if interrupted() and not done:
                 if self.saved_step != self.step:
                     self.save_checkpoint()
