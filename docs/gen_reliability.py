@@ -21,7 +21,10 @@ INTRO = """\
 
 Generated from the reliability suite (`tests/reliability/`) by `docs/gen_reliability.py`; do not
 edit by hand. Each row below is run and asserted by the suite: the bad inputs by
-`test_bad_input.py`, the faults by the test named beside them.
+`test_bad_input.py`, the faults by the test named beside them. The whole suite
+(`OMP_NUM_THREADS=1 time .venv/bin/python -m pytest -q tests/reliability`, when it had 119 tests) took 6 min 12 s
+wall and 1 min 37 s of CPU (user + system) on the 2-core development CPU, shared with other jobs;
+most of it is the real processes started, killed and resumed.
 
 How ganzoo stays reliable:
 
