@@ -71,13 +71,13 @@ def train(args: argparse.Namespace) -> tuple[Trainer, dict[str, float]]:
 
 def mean_training_photo(trainer: Trainer) -> Tensor:
     """The average target photo of the training pairs at the trained resolution, in [-1, 1]."""
-    pairs = build_dataset(trainer.config, plugins.registry(), load_size=trainer.config.resolution)
+    pairs = build_dataset(trainer.resolved, load_size=trainer.config.resolution)
     return to_float(pairs.images, torch.device("cpu"))["image"].mean(dim=0, keepdim=True)
 
 
 def score(args: argparse.Namespace, trainer: Trainer) -> dict[str, Evaluation]:
     registry = plugins.registry()
-    test = build_dataset(trainer.config, registry, split="test", load_size=trainer.config.resolution)
+    test = build_dataset(trainer.resolved, split="test", load_size=trainer.config.resolution)
     names = ["l1", "psnr", "ssim"] + (["fid", "kid"] if args.extractor_weights else [])
     extractor = ComponentConfig(args.extractor, {"weights": str(args.extractor_weights)} if args.extractor_weights else {})
 

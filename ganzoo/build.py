@@ -1,22 +1,28 @@
 """Build components from their description: registry name + keyword arguments + context.
 
-Everything a run builds goes through here, from the config alone plus the dataset's condition,
-so runs and exports can be rebuilt anywhere without pickled code.
+Everything a run builds goes through here, from a resolved run (config + checked mix + registry)
+plus the dataset's condition, so runs and exports can be rebuilt anywhere without pickled code.
+A component holding another (StackGAN Stage-II holds its Stage-I) declares a ``build`` parameter
+and receives a :class:`BuildContext` bound to the same registry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Collection
+from typing import TYPE_CHECKING, Any, Collection
 
 import torch
 from torch import Tensor, nn
 
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition, Task
-from ganzoo.mix import Mix, Resolved, check_mix, resolve
+from ganzoo.losses import UnloadedLoss
+from ganzoo.mix import Resolved, resolve
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Registry, RegistryError
+
+if TYPE_CHECKING:
+    from ganzoo.resolve import ResolvedRun
 
 
 class BuildError(GanzooError):
@@ -39,13 +45,21 @@ def create(resolved: Resolved, context: dict[str, Any]) -> Any:
         raise BuildError(f"{item.qualified} cannot be built with {given} ({str(error).splitlines()[0][:200]})") from None
 
 
-def build_component(registry: Registry, kind: str, config: ComponentConfig, **context: Any) -> Any:
-    return create(resolve(registry, kind, config), context)
+@dataclass(frozen=True)
+class BuildContext:
+    """Builds nested components through the registry in use; factories receive it as ``build``."""
+
+    registry: Registry
+
+    def __call__(self, kind: str, description: ComponentConfig | dict[str, Any] | str, **context: Any) -> Any:
+        """``description`` (a name, or ``{"name": ..., **kwargs}``) built with ``context`` arguments."""
+        config = ComponentConfig.parse(description, f"nested {kind}")
+        return create(resolve(self.registry, kind, config), {**context, "build": self})
 
 
-def build_dataset(config: TrainConfig, registry: Registry, mix: Mix | None = None, **overrides: Any):
-    """The dataset of ``config`` at its resolution (stored at the jitter size when augmenting)."""
-    mix = mix or check_mix(config, registry)
+def build_dataset(run: ResolvedRun, **overrides: Any):
+    """The dataset of ``run`` at its resolution (stored at the jitter size when augmenting)."""
+    config, mix = run.config, run.mix
     context = {
         "resolution": config.resolution,
         "load_size": config.load_size,
@@ -71,8 +85,8 @@ class Model:
         return self
 
 
-def build_model(config: TrainConfig, registry: Registry, source: Condition, mix: Mix | None = None,
-                roles: Collection[str] | None = None, states: dict[str, dict[str, Tensor]] | None = None) -> Model:
+def build_model(run: ResolvedRun, source: Condition, roles: Collection[str] | None = None,
+                states: dict[str, dict[str, Tensor]] | None = None) -> Model:
     """Networks, conditioner, loss and task, for data with raw condition ``source``.
 
     ``roles`` builds only those networks (a generator-only export needs no discriminators); the
@@ -81,18 +95,19 @@ def build_model(config: TrainConfig, registry: Registry, source: Condition, mix:
     file to be built (the CLIP conditioner) build from the weights about to be loaded instead.
     """
     states = states or {}
-    mix = mix or check_mix(config, registry)
+    config, mix = run.config, run.mix
     nets: dict[str, nn.Module] = {}
     fed = source
     if mix.conditioner is not None:
         nets["conditioner"] = create(mix.conditioner, {"source": source, "state": states.get("conditioner")})
         fed = nets["conditioner"].output
-    context = {"resolution": config.resolution, "channels": config.channels, "condition": fed}
+    context = {"resolution": config.resolution, "channels": config.channels, "condition": fed, "build": BuildContext(run.registry)}
     for role, resolved in mix.nets.items():
         if roles is None or role in roles:
             # a task may feed a role the other domain's image although the data carry no condition
             role_fed = Condition("image", config.channels) if mix.task_class.role_conditions.get(role) == "image" else fed
             nets[role] = create(resolved, {**context, "condition": role_fed, "state": states.get(role)})
-    loss = create(mix.loss, {})
+    # rebuilt for sampling (``roles``), the task gets a stand-in: the training loss's plugin may be gone
+    loss = create(mix.loss, {}) if mix.loss is not None else UnloadedLoss()
     task = create(mix.task, {"loss": loss, "source": source})
     return Model(config=config, task=task, nets=nets, source=source)

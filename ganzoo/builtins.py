@@ -1,4 +1,4 @@
-"""ganzoo's own components (datasets, conditioners, tasks), registered like any plugin's."""
+"""ganzoo's own components (datasets, conditioners, tasks, the default losses, metrics), registered like any plugin's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ganzoo.registry import Component, collect
 @hookimpl
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
-    from ganzoo import conditioning
+    from ganzoo import conditioning, losses
     from ganzoo.data import captions, cifar, folder, known, mnist, paired, shapes, unpaired
     from ganzoo.metrics import extractors, pixel, sets
     from ganzoo.train import tasks
@@ -28,4 +28,5 @@ def ganzoo_components() -> list[Component]:
         captions,
         known,
         cifar,
+        losses,
     )

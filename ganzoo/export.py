@@ -5,7 +5,9 @@ The file holds only tensors (safetensors: no pickle, so opening a file never run
 one JSON metadata entry under the key ``ganzoo`` with everything needed to rebuild the networks:
 the run's metadata (the config with every component's registry name and keyword arguments, the
 dataset's condition, class names), which parts are included, and the distribution and version
-providing each component, so a missing plugin is named in the error.
+providing each component the export holds, so a missing plugin is named in the error. A
+generator-only export needs only the plugins of its generators, conditioner and task: not those
+of the discriminators, loss or dataset it was trained with.
 
 Multi-network models (UGATIT's two generators) and multi-stage ones (StackGAN Stage-II, whose
 generator holds its frozen Stage-I) export whole: every role of the chosen part goes in.
@@ -27,11 +29,20 @@ import ganzoo
 from ganzoo import plugins
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.loading import LoadedModel, from_state
-from ganzoo.mix import Mix, check_mix
+from ganzoo.loading import LoadedModel, from_state, resolved_meta
+from ganzoo.mix import resolve
 from ganzoo.outputs import output_file
 from ganzoo.registry import KINDS, Registry
-from ganzoo.train.checkpoint import config_from_meta, load_checkpoint, read_meta
+from ganzoo.resolve import checked
+from ganzoo.train.checkpoint import (
+    ComponentRecord,
+    check_components,
+    components_of,
+    config_from_meta,
+    load_checkpoint,
+    missing_components,
+    read_meta,
+)
 
 #: the metadata key holding the JSON header.
 HEADER_KEY = "ganzoo"
@@ -46,33 +57,10 @@ class ExportError(GanzooError):
     """An export that cannot be written or read; the message names the file."""
 
 
-@dataclass(frozen=True)
-class ComponentRecord:
-    """A component a model is built from, and the distribution that provided it at export time."""
-
-    kind: str
-    name: str
-    distribution: str
-    version: str
-
-
-def components_of(mix: Mix) -> list[ComponentRecord]:
-    """Every component of a checked mix, with its provider."""
-    resolved = [*mix.nets.values(), *([mix.conditioner] if mix.conditioner else []), mix.loss, mix.task, mix.dataset]
-    records = []
-    for item in resolved:
-        provider = item.component.provider
-        record = ComponentRecord(item.component.kind, item.name, provider.distribution if provider else "(unknown)",
-                                 provider.version if provider else "?")
-        if record not in records:
-            records.append(record)
-    return records
-
-
-def exported_roles(mix: Mix, parts: str) -> list[str]:
+def exported_roles(task_class: type, conditioned: bool, parts: str) -> list[str]:
     """The networks a ``parts`` export holds: the conditioner (if any) plus all or the generator roles."""
-    roles = [role for role, kind in mix.task_class.roles.items() if parts == "all" or kind == "generator"]
-    return (["conditioner"] if mix.conditioner is not None else []) + roles
+    roles = [role for role, kind in task_class.roles.items() if parts == "all" or kind == "generator"]
+    return (["conditioner"] if conditioned else []) + roles
 
 
 # ----------------------------------------------------------------------------------------------
@@ -93,8 +81,9 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
     output_file(path, "-o", (".safetensors",))
     state = load_checkpoint(Path(run))
     meta = read_meta(state)
-    mix = check_mix(config_from_meta(meta), plugins.registry())
-    roles = exported_roles(mix, parts)
+    check_components(meta, plugins.registry(), run)
+    mix = resolved_meta(meta).mix
+    roles = exported_roles(mix.task_class, mix.conditioner is not None, parts)
     with_ema = ema and any(role in state.get("ema", {}) for role in roles)
     tensors: dict[str, Tensor] = {}
     for role in roles:
@@ -108,7 +97,7 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
         "parts": parts,
         "ema": with_ema,
         "step": int(state.get("step", 0)),
-        "components": [asdict(record) for record in components_of(mix)],
+        "components": [asdict(record) for record in components_of(mix, roles)],
         "meta": meta,
     }
     data = save(tensors, metadata={HEADER_KEY: json.dumps(header)})
@@ -183,21 +172,9 @@ def _validated(path: Path, header: Any, tensors: dict[str, Tensor]) -> Export:
 
 def check_installed(export: Export, registry: Registry) -> None:
     """Refuse, naming the distributions to install, when components of the export are missing."""
-    missing: dict[tuple[str, str], list[str]] = {}
-    for record in export.components:
-        if record.name not in registry.names(record.kind):
-            missing.setdefault((record.distribution, record.version), []).append(f"{record.kind} {record.name!r}")
-    if not missing:
-        return
-    broken = {b.distribution: b for b in plugins.host().broken}
-    for (distribution, _), what in missing.items():
-        if distribution in broken:
-            raise ExportError(f"{export.path} needs {', '.join(what)} from {distribution}, "
-                              f"which is installed but failed to load: {broken[distribution].cause}")
-    needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
-    distributions = [dist for dist, _ in missing]
-    hint = f"upgrade ganzoo (this is {ganzoo.__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
-    raise ExportError(f"{export.path} needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}")
+    problem = missing_components(export.components, registry)
+    if problem:
+        raise ExportError(f"{export.path} {problem}")
 
 
 def weights_by_role(export: Export, roles: list[str]) -> dict[str, dict[str, Tensor]]:
@@ -224,9 +201,9 @@ def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool 
     check_installed(export, registry)
     meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
     try:
-        mix = check_mix(config_from_meta(meta), registry)
-        roles = exported_roles(mix, export.parts)
-        return from_state(meta, weights_by_role(export, roles), device, roles=roles)
+        config = config_from_meta(meta)
+        roles = exported_roles(resolve(registry, "task", config.task).component.factory, config.conditioner is not None, export.parts)
+        return from_state(checked(config, registry, roles), meta, weights_by_role(export, roles), device, roles=roles)
     except GanzooError as error:
         raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
     except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory

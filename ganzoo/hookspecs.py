@@ -39,6 +39,9 @@ def ganzoo_components() -> "list[Component]":
 def ganzoo_presets() -> "str | None":
     """Return presets this plugin ships, as TOML text in the ``zoo.toml`` format, or ``None``.
 
-    Plugin presets are the lowest layer: the packaged ``zoo.toml``, a ``zoo.toml`` in the working
-    directory and ``--zoo PATH`` override them, in that order.
+    Usually ``package_presets(__package__)`` (a ``presets.toml`` inside the package, declared as
+    package data). The presets are the plugin distribution's own: another distribution defining
+    the same name is a clash naming both. A preset using components of other plugins lists
+    their distributions in ``plugins = [...]`` (and the pyproject depends on them). A
+    ``zoo.toml`` in the working directory and ``--zoo PATH`` layer over them, in that order.
     """

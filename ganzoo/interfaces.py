@@ -149,7 +149,8 @@ class Loss(nn.Module, abc.ABC):
     """An adversarial objective: per-logit terms for the real and fake sides and for the generator.
 
     Tasks combine these terms (e.g. the matching-aware text loss averages two fake-side terms);
-    keeping them separate lets any objective mix with any family.
+    keeping them separate lets any objective mix with any family. An objective that needs more than
+    logits (a gradient penalty) overrides :meth:`penalty`.
     """
 
     @abc.abstractmethod
@@ -163,6 +164,16 @@ class Loss(nn.Module, abc.ABC):
     @abc.abstractmethod
     def generator(self, logits: Tensor) -> Tensor:
         """Generator loss on the discriminator's logits for its samples (a scalar)."""
+
+    def penalty(self, discriminator: nn.Module, real: Tensor, fake: Tensor, condition: Tensor | None) -> Tensor | None:
+        """An extra, already weighted discriminator term (a scalar), or ``None`` for none.
+
+        The core tasks add it to every discriminator step, with the discriminator, the real and
+        the (detached) generated batch and the condition both were scored with; it is logged as
+        ``D/penalty``. ``real`` does not require gradients: call ``requires_grad_`` on a copy to
+        differentiate with respect to the input, as a gradient penalty does.
+        """
+        return None
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,21 @@ from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
 from ganzoo.latent import slerp, truncate
-from ganzoo.train.checkpoint import load_checkpoint, read_meta
+from ganzoo.registry import Registry
+from ganzoo.resolve import ResolvedRun, checked
+from ganzoo.train.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta
 from ganzoo.train.runtime import evaluating, resolve_device
 
 
 @dataclass
 class LoadedModel:
-    """Built networks with their weights, the task that drives them, and the saved metadata."""
+    """Built networks with their weights, the task that drives them, the saved metadata, and the
+    checked run they were built from (to build its dataset, e.g. example inputs)."""
 
     model: Model
     meta: dict[str, Any]
     device: torch.device
+    resolved: ResolvedRun
 
     @property
     def task(self):
@@ -137,17 +141,19 @@ class LoadedModel:
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
 
 
-def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
+def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:
+    """The run described by saved metadata, checked against ``registry`` (default: the installed plugins)."""
+    return checked(config_from_meta(meta), registry or plugins.registry())
+
+
+def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
                roles: Collection[str] | None = None) -> LoadedModel:
-    """Rebuild the model described by ``meta`` and load ``weights`` (role -> state dict).
+    """Rebuild the model of ``run`` (described by ``meta``) and load ``weights`` (role -> state dict).
 
     ``roles`` rebuilds only those networks (plus the conditioner), e.g. a generator-only export.
     """
-    from ganzoo.train.checkpoint import config_from_meta
-
-    config = config_from_meta(meta)
     target = resolve_device(str(device))
-    model = build_model(config, plugins.registry(), Condition.parse(meta["source"]), roles=roles, states=weights)
+    model = build_model(run, Condition.parse(meta["source"]), roles=roles, states=weights)
     unknown = sorted(set(weights) - set(model.nets))
     if unknown:
         raise GanzooError(f"saved weights hold network {unknown[0]!r}, which this model does not have (it has {', '.join(model.nets)})")
@@ -158,7 +164,7 @@ def from_state(meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], devi
             net.load_state_dict(weights[role])
         except RuntimeError as error:
             raise GanzooError(f"saved weights for {role!r} do not fit its network ({mismatch(error)})") from None
-    return LoadedModel(model.to(target), meta, target)
+    return LoadedModel(model.to(target), meta, target, run)
 
 
 def mismatch(error: RuntimeError) -> str:
@@ -171,10 +177,12 @@ def mismatch(error: RuntimeError) -> str:
 def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
     """A run folder or its checkpoint file: EMA generator weights where the run kept them."""
     state = load_checkpoint(Path(path))
+    meta = read_meta(state)
+    check_components(meta, plugins.registry(), path)
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
-    return from_state(read_meta(state), weights, device)
+    return from_state(resolved_meta(meta), meta, weights, device)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

@@ -11,7 +11,7 @@ import inspect
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Ports
@@ -99,8 +99,9 @@ class Mix:
     """The resolved components of a config, checked to work together."""
 
     task: Resolved
-    dataset: Resolved
-    loss: Resolved
+    #: ``None`` in a mix checked for rebuilding some networks only (see :func:`check_mix`).
+    dataset: Resolved | None
+    loss: Resolved | None
     conditioner: Resolved | None
     nets: dict[str, Resolved]
     #: the condition kind the networks are fed (after the conditioner, if any).
@@ -111,29 +112,26 @@ class Mix:
         return self.task.component.factory
 
 
-def check_mix(config: TrainConfig, registry: Registry) -> Mix:
+def check_mix(config: TrainConfig, registry: Registry, roles: Collection[str] | None = None) -> Mix:
+    """The checked mix of ``config``. ``roles``: rebuild only those networks (loading a model to
+    sample): the dataset, the loss and the other roles are then neither needed nor checked, so
+    their plugins need not be installed."""
     task = resolve(registry, "task", config.task)
     task_class = task.component.factory
     task_label = f"task {task.name!r}"
-    dataset = resolve(registry, "dataset", config.dataset)
-    loss = resolve(registry, "loss", config.loss)
-    for item, key in ((task, "task"), (dataset, "dataset"), (loss, "loss")):
-        check_argument_types(item, key)
+    check_argument_types(task, "task")
     raw = task_class.condition_kind
-    data_label = f"dataset {dataset.name!r}"
+    dataset = loss = None
+    feeder = f"the data via {task_label}"
+    if roles is None:
+        dataset = resolve(registry, "dataset", config.dataset)
+        loss = resolve(registry, "loss", config.loss)
+        check_argument_types(dataset, "dataset")
+        check_argument_types(loss, "loss")
+        check_dataset(config, dataset, task_class, task_label)
+        feeder = f"dataset {dataset.name!r} via {task_label}"
 
-    if task_class.layout not in dataset.ports.features:
-        layouts = sorted(dataset.ports.features & {"images", "paired", "unpaired"})
-        raise MixError(f"{task_label} reads {task_class.layout} data but {data_label} is {_kinds(tuple(layouts))}")
-    if raw not in dataset.ports.conditions:
-        raise MixError(f"{task_label} needs {raw} conditions but {data_label} provides {_kinds(dataset.ports.conditions)}")
-
-    if dataset.ports.channels and config.channels not in dataset.ports.channels:
-        raise MixError(f"{data_label} provides {_kinds(dataset.ports.channels)} channels, not {config.channels} (--channels)")
-    if dataset.ports.resolutions and config.resolution not in dataset.ports.resolutions:
-        raise MixError(f"{data_label} provides {_kinds(dataset.ports.resolutions)} px, not {config.resolution} (--resolution)")
-
-    fed, feeder = raw, f"{data_label} via {task_label}"
+    fed = raw
     conditioner = None
     if config.conditioner is not None:
         conditioner = resolve(registry, "conditioner", config.conditioner)
@@ -147,15 +145,17 @@ def check_mix(config: TrainConfig, registry: Registry) -> Mix:
     elif raw == "text":
         raise MixError(f"{task_label} gives captions, which networks cannot take directly: choose a text conditioner with --cond (learned, clip, embeddings)")
 
-    roles = dict(task_class.roles)
-    missing = [role for role in roles if role not in config.nets]
-    extra = [role for role in config.nets if role not in roles]
+    task_roles = dict(task_class.roles)
+    missing = [role for role in task_roles if role not in config.nets]
+    extra = [role for role in config.nets if role not in task_roles]
     if missing or extra:
         problem = f"needs {', '.join(missing)}" if missing else f"has no role {', '.join(extra)}"
-        raise MixError(f"{task_label} {problem}; its roles are {', '.join(roles)} (preset {config.preset!r} [nets])")
+        raise MixError(f"{task_label} {problem}; its roles are {', '.join(task_roles)} (preset {config.preset!r} [nets])")
 
     nets: dict[str, Resolved] = {}
-    for role, kind in roles.items():
+    for role, kind in task_roles.items():
+        if roles is not None and role not in roles:
+            continue
         item = resolve(registry, kind, config.nets[role])
         check_argument_types(item, f"nets.{role}")
         label = f"{kind} {item.name!r}" + (f" (role {role})" if role != kind else "")
@@ -175,3 +175,18 @@ def check_mix(config: TrainConfig, registry: Registry) -> Mix:
             raise MixError(f"{task_label} needs {', '.join(sorted(lacking))} from its {role} but {label} does not provide it")
         nets[role] = item
     return Mix(task=task, dataset=dataset, loss=loss, conditioner=conditioner, nets=nets, fed=fed)
+
+
+def check_dataset(config: TrainConfig, dataset: Resolved, task_class: type, task_label: str) -> None:
+    """The dataset gives the task its layout and condition, at the config's channels and size."""
+    raw = task_class.condition_kind
+    data_label = f"dataset {dataset.name!r}"
+    if task_class.layout not in dataset.ports.features:
+        layouts = sorted(dataset.ports.features & {"images", "paired", "unpaired"})
+        raise MixError(f"{task_label} reads {task_class.layout} data but {data_label} is {_kinds(tuple(layouts))}")
+    if raw not in dataset.ports.conditions:
+        raise MixError(f"{task_label} needs {raw} conditions but {data_label} provides {_kinds(dataset.ports.conditions)}")
+    if dataset.ports.channels and config.channels not in dataset.ports.channels:
+        raise MixError(f"{data_label} provides {_kinds(dataset.ports.channels)} channels, not {config.channels} (--channels)")
+    if dataset.ports.resolutions and config.resolution not in dataset.ports.resolutions:
+        raise MixError(f"{data_label} provides {_kinds(dataset.ports.resolutions)} px, not {config.resolution} (--resolution)")

@@ -103,16 +103,14 @@ class PluginHost:
         self.registry.remove_provider(name)
         self.providers.pop(name, None)
 
-    def preset_texts(self) -> list[tuple[str, str]]:
-        """(plugin name, TOML text) for every plugin that ships presets."""
+    def preset_texts(self) -> list[tuple[Provider, str]]:
+        """(provider, TOML text) for every loaded plugin that ships presets."""
         texts = []
-        for plugin in self.manager.get_plugins():
-            impl = getattr(plugin, "ganzoo_presets", None)
-            if impl is None:
-                continue
-            text = impl()
+        for name, provider in self.providers.items():
+            impl = getattr(self.manager.get_plugin(name), "ganzoo_presets", None)
+            text = impl() if impl is not None else None
             if text:
-                texts.append((self.manager.get_name(plugin) or "?", text))
+                texts.append((provider, text))
         return texts
 
     def _mark_broken(self, name: str, distribution: str, version: str, error: BaseException) -> None:

@@ -1,9 +1,13 @@
 """Presets: named training configurations in ``zoo.toml`` files, resolved into typed dataclasses.
 
-Layers, lowest first: presets shipped by plugins (``ganzoo_presets`` hook), the packaged
-``zoo.toml``, ``./zoo.toml`` in the working directory, then ``--zoo PATH``. A preset defined in
-several layers is deep-merged (tables merge, values replace), and ``extends = "other"`` inherits
-from another preset. CLI options override the result.
+Layers, lowest first: the presets shipped by installed distributions (each plugin's
+``ganzoo_presets`` hook, and ganzoo's packaged ``zoo.toml`` with the demo and cross-family mixes),
+then the user's ``./zoo.toml`` in the working directory, then ``--zoo PATH``. Each preset is
+*provided by* one distribution; two distributions defining the same name is a clash, reported
+naming both. The user's files layer over any preset: a preset defined in several layers is
+deep-merged (tables merge, values replace), and ``extends = "other"`` inherits from another
+preset. CLI options override the result. A preset names the plugin distributions it needs
+beyond its own in ``plugins = [...]``, so a missing one is named before anything is resolved.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from ganzoo.errors import GanzooError
 from ganzoo.train.runtime import PRECISIONS
 
 PACKAGED_ZOO = "zoo.toml"
+#: the distribution that ships the packaged zoo.toml and the built-in components.
+CORE_DISTRIBUTION = "ganzoo"
+#: the preset key listing the distributions a preset needs beyond the one providing it.
+NEEDS_KEY = "plugins"
 
 
 class PresetError(GanzooError):
@@ -289,20 +297,67 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 @dataclass
 class PresetBook:
-    """Every known preset (raw, merged across layers) and where each came from."""
+    """Every known preset (raw, merged across layers), where each came from and who provides it.
+
+    ``installed``: the distributions present (set by :func:`load_book`); presets needing others
+    are refused naming them. ``None`` checks nothing (a book built by hand).
+    """
 
     raw: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)
+    #: preset -> the distribution defining it (absent for presets only a user's file defines).
+    providers: dict[str, str] = field(default_factory=dict)
+    #: preset -> the one-line error of two distributions defining it.
+    clashes: dict[str, str] = field(default_factory=dict)
+    installed: set[str] | None = None
 
-    def add_layer(self, text: str, source: str) -> None:
+    def add_layer(self, text: str, source: str, distribution: str | None = None) -> None:
+        """Add the presets of one file; ``distribution`` when an installed distribution ships it
+        (its presets are its own), ``None`` for a user's file (layered over everything)."""
         for name, table in parse_toml(text, source).items():
             if not isinstance(table, dict):
                 raise PresetError(f"{source}: top-level key {name!r} must be a preset table ([{name}])")
+            needs = table.get(NEEDS_KEY, [])
+            if not isinstance(needs, list) or not all(isinstance(d, str) for d in needs):
+                raise PresetError(f"{source}: preset {name!r}: {NEEDS_KEY} must be a list of distribution names, "
+                                  f"e.g. {NEEDS_KEY} = [\"ganzoo-dcgan\"]")
+            if distribution is not None:
+                owner = self.providers.setdefault(name, distribution)
+                if owner != distribution:
+                    self.clashes[name] = (f"preset {name!r} is defined by both {self.sources[name][0]} and {source}; "
+                                          "uninstall one of them")
+                    continue
             self.raw[name] = deep_merge(self.raw.get(name, {}), table)
             self.sources.setdefault(name, []).append(source)
 
     def names(self) -> list[str]:
         return sorted(self.raw)
+
+    def provided_by(self, name: str) -> str:
+        """The distribution (with version) or the user's file that defines ``name``."""
+        return self.sources[name][0]
+
+    def needs(self, name: str) -> list[str]:
+        """The plugin distributions ``name`` needs: the providers of it and of the presets it
+        extends, and what each declares in ``plugins`` (those known without the missing ones)."""
+        found: list[str] = []
+        seen: set[str] = set()
+        while name in self.raw and name not in seen:
+            seen.add(name)
+            table = self.raw[name]
+            for distribution in [self.providers.get(name), *table.get(NEEDS_KEY, [])]:
+                if distribution and distribution != CORE_DISTRIBUTION and distribution not in found:
+                    found.append(distribution)
+            name = str(table.get("extends", ""))
+        return found
+
+    def missing(self, name: str) -> list[str]:
+        """The distributions ``name`` needs that are not installed."""
+        return [] if self.installed is None else [d for d in self.needs(name) if d not in self.installed]
+
+    def unrunnable(self) -> dict[str, list[str]]:
+        """Preset -> the missing distributions it needs, for every preset that lacks some."""
+        return {name: missing for name in self.names() if (missing := self.missing(name))}
 
     def flatten(self, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
         """The preset's raw table with ``extends`` resolved."""
@@ -320,8 +375,15 @@ class PresetBook:
 
     def resolve(self, name: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
         """The typed config of preset ``name``, with dotted-key ``overrides`` applied on top."""
+        if name in self.clashes:
+            raise PresetError(self.clashes[name])
+        missing = self.missing(name)
+        if missing:
+            raise PresetError(f"preset {name!r} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+                              f"not installed: pip install {' '.join(missing)}")
         table = self.flatten(name)
         table.pop("preset", None)
+        table.pop(NEEDS_KEY, None)
         for dotted, value in (overrides or {}).items():
             apply_override(table, dotted, value)
         where = f"preset {name!r} ({', '.join(self.sources.get(name, ['?']))})"
@@ -357,14 +419,17 @@ def package_presets(package: str, filename: str = "presets.toml") -> str:
 
 
 def load_book(extra: list[Path] | None = None, cwd: Path | None = None) -> PresetBook:
-    """All layers: plugin presets, the packaged zoo.toml, ./zoo.toml, then ``extra`` files."""
+    """All layers: the installed distributions' presets (plugins, then ganzoo's packaged
+    zoo.toml), ./zoo.toml, then ``extra`` files."""
+    import ganzoo
     from ganzoo import plugins
 
-    book = PresetBook()
-    for plugin_name, text in plugins.host().preset_texts():
-        book.add_layer(text, f"plugin {plugin_name}")
+    host = plugins.host()
+    book = PresetBook(installed={CORE_DISTRIBUTION} | {p.distribution for p in host.providers.values()})
+    for provider, text in host.preset_texts():
+        book.add_layer(text, str(provider), provider.distribution)
     packaged = resources.files("ganzoo").joinpath(PACKAGED_ZOO)
-    book.add_layer(packaged.read_text(encoding="utf-8"), "packaged zoo.toml")
+    book.add_layer(packaged.read_text(encoding="utf-8"), f"{CORE_DISTRIBUTION} {ganzoo.__version__} ({PACKAGED_ZOO})", CORE_DISTRIBUTION)
     packaged_path = Path(str(packaged)).resolve()
     local = (cwd or Path.cwd()) / "zoo.toml"
     files = ([local] if local.is_file() and local.resolve() != packaged_path else []) + list(extra or [])

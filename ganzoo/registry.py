@@ -12,6 +12,7 @@ import difflib
 import fnmatch
 import inspect
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
@@ -63,8 +64,13 @@ class Component:
     description: str = ""
     ports: Ports = field(default_factory=Ports)
     provider: Provider | None = None
+    #: the module that made it (where :func:`component` was applied; else the factory's module):
+    #: :func:`collect` takes a module's own components, not the ones it imports.
+    module: str = ""
 
     def __post_init__(self) -> None:
+        if not self.module:
+            object.__setattr__(self, "module", getattr(self.factory, "__module__", "") or "")
         if self.kind not in KINDS:
             raise RegistryError(f"component {self.name!r} has unknown kind {self.kind!r}; valid: {', '.join(KINDS)}")
         if not re.fullmatch(r"[a-z0-9][a-z0-9_.:-]*", self.name):
@@ -120,6 +126,7 @@ def component(
     The name defaults to the function name with ``_`` replaced by ``-``; the description to the
     first line of the docstring. Return the decorated objects from your ``ganzoo_components`` hook.
     """
+    module = sys._getframe(1).f_globals.get("__name__", "")
 
     def wrap(factory: Callable[..., Any]) -> Component:
         doc = (factory.__doc__ or "").strip().splitlines()
@@ -129,6 +136,7 @@ def component(
             factory=factory,
             description=description if description is not None else (doc[0] if doc else ""),
             ports=ports or Ports(),
+            module=module,
         )
 
     return wrap
@@ -218,9 +226,13 @@ def _who(provider: Provider | None) -> str:
 
 
 def collect(*namespaces: Any) -> list[Component]:
-    """Every :class:`Component` defined at the top level of the given modules, in definition order."""
+    """Every :class:`Component` defined at the top level of the given modules (or ``globals()``
+    dicts), in definition order. Components a module merely imports are left to the module that
+    defines them, so a plugin may import a built-in loss without registering it a second time."""
     found: list[Component] = []
     for namespace in namespaces:
-        values = namespace.values() if isinstance(namespace, dict) else vars(namespace).values()
-        found.extend(v for v in values if isinstance(v, Component) and v not in found)
+        names = namespace if isinstance(namespace, dict) else vars(namespace)
+        owner = names.get("__name__")
+        found.extend(v for v in names.values()
+                     if isinstance(v, Component) and (owner is None or v.module == owner) and v not in found)
     return found

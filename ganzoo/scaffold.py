@@ -2,7 +2,8 @@
 
 The package is a working example of every step docs/writing-a-plugin.md describes: a pyproject
 with the ``ganzoo.plugins`` entry point, a generator registered with its ports and context
-arguments, a preset mixing it with a built-in discriminator, a conformance test and a README.
+arguments, a preset shipped inside the package (mixing it with the dcgan plugin's discriminator,
+which the pyproject and the preset declare), a conformance test and a README.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ description = "ganzoo plugin: the $name generator"
 readme = "README.md"
 requires-python = ">=3.11"
 license = "MIT"
-dependencies = ["ganzoo>=$ganzoo_version"]
+# every distribution the presets use: ganzoo-dcgan provides the discriminator of $name-shapes
+dependencies = ["ganzoo>=$ganzoo_version", "ganzoo-dcgan>=0.1"]
 
 [project.optional-dependencies]
 test = ["pytest>=7"]
@@ -82,6 +84,10 @@ $name = "$package.plugin"
 
 [tool.setuptools.packages.find]
 include = ["$package*"]
+
+# the presets file ships inside the package, read by the ganzoo_presets hook
+[tool.setuptools.package-data]
+$package = ["presets.toml"]
 """
 
 README = """\
@@ -99,8 +105,9 @@ tanh image), unconditional or class-conditional, at 16, 32 or 64 px.
 
 ## Train
 
-The plugin ships the preset `$name-shapes`: this generator against the DCGAN discriminator
-(from ganzoo-dcgan) with the non-saturating loss (from ganzoo-gan) on the built-in shapes.
+The plugin ships the preset `$name-shapes` (in `$package/presets.toml`): this generator against
+the DCGAN discriminator (from ganzoo-dcgan, a dependency) with ganzoo's non-saturating loss on
+the built-in shapes. `ganzoo presets` lists it as provided by $distribution.
 
     ganzoo train $name-shapes --device cpu
     ganzoo train dcgan-class --gen $name           # or mix it into any noise preset
@@ -114,6 +121,8 @@ The plugin ships the preset `$name-shapes`: this generator against the DCGAN dis
 
 - `$package/nets.py`: the network and its registered factory (`@component` with its `Ports`).
 - `$package/plugin.py`: the `ganzoo_components` and `ganzoo_presets` hooks.
+- `$package/presets.toml`: the presets, package data of the distribution; `plugins = [...]`
+  names the other distributions a preset uses (also dependencies in `pyproject.toml`).
 - `tests/`: ganzoo's conformance checks over every declared resolution, channel count and
   condition, plus the registration.
 
@@ -194,12 +203,28 @@ PLUGIN = '''\
 from __future__ import annotations
 
 from ganzoo import Component, collect, hookimpl
+from ganzoo.presets import package_presets
 
 from $package import nets
 
-PRESETS = """
+
+@hookimpl
+def ganzoo_components() -> list[Component]:
+    return collect(nets)
+
+
+@hookimpl
+def ganzoo_presets() -> str:
+    return package_presets(__package__)  # $package/presets.toml
+'''
+
+PRESETS = """\
+# Presets of $distribution, shipped in the package (see pyproject.toml's package-data) and
+# listed by `ganzoo presets` as provided by $distribution.
+
 [$name-shapes]
 description = "$name generator vs the DCGAN discriminator on the built-in shapes, 32 px"
+plugins = ["ganzoo-dcgan"]  # the discriminator's distribution (also a dependency in pyproject.toml)
 task = "unconditional"
 dataset = { name = "shapes", count = 1024 }
 resolution = 32
@@ -212,17 +237,6 @@ nets.generator = { name = "$name", width = 64 }
 nets.discriminator = { name = "dcgan", width = 32 }
 loss = "nonsaturating"
 """
-
-
-@hookimpl
-def ganzoo_components() -> list[Component]:
-    return collect(nets)
-
-
-@hookimpl
-def ganzoo_presets() -> str:
-    return PRESETS
-'''
 
 TEST = '''\
 """The $name generator passes ganzoo's conformance checks; the plugin registers it."""
@@ -262,6 +276,7 @@ FILES: dict[str, str] = {
     "$package/__init__.py": INIT,
     "$package/nets.py": NETS,
     "$package/plugin.py": PLUGIN,
+    "$package/presets.toml": PRESETS,
     "tests/test_$identifier.py": TEST,
 }
 

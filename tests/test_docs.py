@@ -20,7 +20,7 @@ def test_cli_reference_is_current():
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == generated, "docs/cli.md is out of date: run python docs/gen_cli.py"
 
 
-@pytest.mark.parametrize("relative", ["pyproject.toml", "ganzoo_my_gan/nets.py", "ganzoo_my_gan/plugin.py"])
+@pytest.mark.parametrize("relative", ["pyproject.toml", "ganzoo_my_gan/nets.py", "ganzoo_my_gan/plugin.py", "ganzoo_my_gan/presets.toml"])
 def test_plugin_guide_shows_the_scaffold_verbatim(relative):
     guide = (DOCS / "writing-a-plugin.md").read_text(encoding="utf-8")
     assert render(PluginNames.parse("my-gan"))[relative] in guide, f"docs/writing-a-plugin.md no longer shows the scaffold's {relative}"

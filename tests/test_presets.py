@@ -78,7 +78,73 @@ def test_layers_include_packaged_cwd_and_extra(tiny_host, in_tmp):
     assert "demo" in b.names()  # packaged
     mine = b.resolve("mine")
     assert mine.steps == 99 and mine.batch_size == 3 and mine.nets["generator"].name == "tiny-gen"
-    assert b.sources["tiny"][0] == "plugin tiny"
+    assert b.sources["tiny"] == ["tiny-plugin 1.0", str(in_tmp / "zoo.toml")]
+    # the user's files layer over a distribution's preset (no clash); a preset only they define has no distribution
+    assert b.providers["tiny"] == "tiny-plugin" and b.provided_by("tiny") == "tiny-plugin 1.0"
+    assert "mine" not in b.providers and b.provided_by("mine") == str(in_tmp / "zoo.toml")
+    assert b.providers["demo"] == "ganzoo" and b.provided_by("demo") == "ganzoo 0.1.0 (zoo.toml)"
+
+
+def test_two_distributions_defining_one_preset_is_a_clash_naming_both():
+    b = PresetBook()
+    b.add_layer(BASE, "dist-a 1.0", "dist-a")
+    b.add_layer("[base]\nsteps = 5\n[other]\nsteps = 1\n", "dist-b 2.0", "dist-b")
+    b.add_layer("[base]\nsteps = 7\n", "zoo.toml")  # a user's file: layered, not a clash
+    assert b.resolve("other").steps == 1 and b.resolve("child").steps == 10
+    with pytest.raises(PresetError, match=r"^preset 'base' is defined by both dist-a 1\.0 and dist-b 2\.0; uninstall one of them$"):
+        b.resolve("base")
+
+
+NEEDS = """
+[mixed]
+extends = "base"
+plugins = ["dist-c"]
+"""
+
+
+def test_a_preset_needs_its_providers_and_what_it_declares():
+    b = PresetBook(installed={"ganzoo", "dist-a"})
+    b.add_layer(BASE, "dist-a 1.0", "dist-a")
+    b.add_layer(NEEDS, "ganzoo 0.1.0 (zoo.toml)", "ganzoo")
+    assert b.needs("mixed") == ["dist-c", "dist-a"] and b.needs("child") == ["dist-a"]
+    assert b.unrunnable() == {"mixed": ["dist-c"]}
+    with pytest.raises(PresetError, match=r"^preset 'mixed' needs dist-c, which is not installed: pip install dist-c$"):
+        b.resolve("mixed")
+    b.installed.add("dist-c")
+    assert b.resolve("mixed").resolution == 32  # the plugins key is not a config field
+
+
+def test_needs_are_known_without_the_missing_provider():
+    b = PresetBook(installed={"ganzoo"})
+    b.add_layer(NEEDS, "ganzoo 0.1.0 (zoo.toml)", "ganzoo")  # extends 'base', whose plugin is gone
+    with pytest.raises(PresetError, match="needs dist-c, which is not installed"):
+        b.resolve("mixed")
+
+
+def test_the_plugins_key_must_list_names():
+    with pytest.raises(PresetError, match=r"layer0.toml: preset 'p': plugins must be a list of distribution names"):
+        book('[p]\nplugins = "ganzoo-dcgan"\n')
+
+
+def test_every_preset_declares_the_distributions_it_uses():
+    """Each preset's components come from ganzoo, its own distribution or ones it declares, and a
+    plugin's declared distributions are dependencies in its pyproject (pip installs them)."""
+    from importlib import metadata
+
+    from ganzoo import plugins
+    from ganzoo.mix import check_mix
+
+    plugins.reset(None)
+    b = load_book()
+    for name in b.names():
+        mix = check_mix(b.resolve(name), plugins.registry())
+        used = {r.component.provider.distribution for r in [mix.task, mix.dataset, mix.loss, *mix.nets.values()]}
+        undeclared = used - {"ganzoo", *b.needs(name)}
+        assert not undeclared, f"preset {name!r} uses {undeclared} but does not declare it (plugins = [...])"
+        provider = b.providers[name]
+        if provider != "ganzoo":
+            requires = {req.split(">")[0].split("=")[0].split("<")[0].strip() for req in metadata.requires(provider) or []}
+            assert set(b.needs(name)) - {provider} <= requires, f"{provider}'s pyproject does not depend on what {name!r} needs"
 
 
 def test_every_packaged_preset_resolves_and_passes_the_mix_check():

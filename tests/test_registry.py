@@ -1,6 +1,9 @@
+import types
+
 import pytest
 
 from ganzoo.interfaces import Ports
+from ganzoo.plugins import PluginHost
 from ganzoo.registry import (
     BadArguments,
     Component,
@@ -75,3 +78,39 @@ def test_bad_names_and_kinds_are_refused():
         Component("widget", "x", lambda: None)
     with pytest.raises(RegistryError, match="must be lower-case"):
         Component("generator", "Bad Name", lambda: None)
+
+
+PLUGIN_IMPORTING_A_BUILTIN = '''
+from ganzoo import collect, component, hookimpl
+from ganzoo.losses import bce, nonsaturating  # reused, not redefined
+from ganzoo.registry import Component
+
+
+@component("loss", "probe-loss")
+def probe_loss():
+    return nonsaturating()
+
+
+wrapped = Component("generator", "probe-gen", lambda width=4: width)
+
+
+@hookimpl
+def ganzoo_components():
+    return collect(globals())
+'''
+
+
+def test_collect_takes_what_a_module_defines_not_what_it_imports():
+    module = types.ModuleType("probe_plugin")
+    exec(compile(PLUGIN_IMPORTING_A_BUILTIN, "probe_plugin.py", "exec"), module.__dict__)
+    assert [c.name for c in collect(module)] == ["probe-loss", "probe-gen"]
+    assert [c.name for c in collect(vars(module))] == ["probe-loss", "probe-gen"]
+    assert [c.module for c in collect(module)] == ["probe_plugin", "probe_plugin"]
+    host = PluginHost(autoload=False)
+    assert host.register(module, "probe", "probe-dist", "1.0"), host.broken  # no "registered twice"
+    assert host.registry.get("loss", "bce").provider.distribution == "ganzoo"
+    assert host.registry.get("loss", "probe-loss").provider.distribution == "probe-dist"
+
+
+def test_collect_keeps_every_component_of_a_plain_dict():
+    assert collect({"a": toy_gen, "b": toy_gen_wide}) == [toy_gen, toy_gen_wide]

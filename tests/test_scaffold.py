@@ -7,8 +7,10 @@ import importlib.metadata as metadata
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from ganzoo import plugins
 from ganzoo.cli import cli
 from ganzoo.errors import GanzooError
 from ganzoo.mix import check_mix
-from ganzoo.presets import PresetBook
+from ganzoo.presets import PresetBook, load_book
 from ganzoo.scaffold import PluginNames, render, scaffold_plugin
 from ganzoo.testing import check_generator, declared_cases
 
@@ -77,6 +79,23 @@ def test_scaffolded_generator_passes_the_conformance_checks_and_mixes(tiny_host,
     assert check_mix(config, tiny_host.registry).nets["generator"].name == "probe-gan"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("ganzoo_dcgan") is None, reason="its preset uses the dcgan discriminator")
+def test_the_package_declares_every_distribution_its_presets_use(tiny_host, scaffolded):
+    """The presets ship as package data, and the pyproject depends on (and each preset lists in
+    ``plugins``) every distribution other than ganzoo and the plugin itself that they use."""
+    pyproject = tomllib.loads((scaffolded / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["tool"]["setuptools"]["package-data"] == {"ganzoo_probe_gan": ["presets.toml"]}
+    dependencies = {re.split(r"[<>=!~ ]", dep)[0] for dep in pyproject["project"]["dependencies"]}
+    host = plugins.PluginHost(autoload=True)
+    assert host.register(importlib.import_module("ganzoo_probe_gan.plugin"), "probe-gan", "ganzoo-probe-gan", "0.1.0"), host.broken
+    plugins.reset(host)
+    book = load_book(cwd=scaffolded)
+    for name in [n for n, dist in book.providers.items() if dist == "ganzoo-probe-gan"]:
+        mix = check_mix(book.resolve(name), host.registry)
+        used = {r.component.provider.distribution for r in [mix.task, mix.dataset, mix.loss, *mix.nets.values()]}
+        assert used - {"ganzoo", "ganzoo-probe-gan"} == set(book.needs(name)) - {"ganzoo-probe-gan"} == dependencies - {"ganzoo"}
+
+
 def test_cli_new_plugin(tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["new-plugin", "cli-gan", "--dir", str(tmp_path)])
@@ -85,7 +104,7 @@ def test_cli_new_plugin(tmp_path):
     assert f"created {target}" in result.output and "pip install -e" in result.output
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()) == [
         "README.md", "ganzoo_cli_gan/__init__.py", "ganzoo_cli_gan/nets.py", "ganzoo_cli_gan/plugin.py",
-        "pyproject.toml", "tests/test_cli_gan.py"]
+        "ganzoo_cli_gan/presets.toml", "pyproject.toml", "tests/test_cli_gan.py"]
     assert 'cli-gan = "ganzoo_cli_gan.plugin"' in (target / "pyproject.toml").read_text()
     result = runner.invoke(cli, ["new-plugin", "Bad_Name", "--dir", str(tmp_path)])
     assert result.exit_code == 1 and result.output.startswith("Error: plugin name 'Bad_Name'")
@@ -113,8 +132,7 @@ def pip(*args: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(any(importlib.util.find_spec(p) is None for p in ("ganzoo_dcgan", "ganzoo_gan")),
-                    reason="mixes with the dcgan discriminator and the nonsaturating loss")
+@pytest.mark.skipif(importlib.util.find_spec("ganzoo_dcgan") is None, reason="mixes with the dcgan discriminator")
 def test_a_scaffolded_plugin_installs_trains_exports_and_uninstalls(tmp_path):
     name = f"probe-{os.getpid()}"  # unique, so concurrent runs do not step on each other
     names = PluginNames.parse(name)

@@ -14,7 +14,7 @@ from rich.table import Table
 from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
 from ganzoo.errors import GanzooError
-from ganzoo.presets import load_book
+from ganzoo.presets import PresetBook, load_book
 from ganzoo.registry import KINDS, Component, unknown_message
 
 
@@ -45,7 +45,8 @@ def list_command(kind: str | None, pattern: str | None, as_json: bool) -> None:
     items = host.registry.list(kind, pattern)
     broken = [vars(b) for b in host.broken]
     if as_json:
-        click.echo(json.dumps({"components": [_row(i) for i in items], "broken": broken}, indent=2))
+        missing = load_book().unrunnable()
+        click.echo(json.dumps({"components": [_row(i) for i in items], "broken": broken, "missing_plugins": missing}, indent=2))
         return
     table = Table(title=f"{len(items)} components", title_justify="left")
     for column in ("name", "kind", "provided by"):
@@ -57,6 +58,7 @@ def list_command(kind: str | None, pattern: str | None, as_json: bool) -> None:
     console.print(table)
     for b in host.broken:
         console.print(f"[red]broken[/] plugin [bold]{escape(b.plugin)}[/] ({escape(b.distribution)} {escape(b.version)}): {escape(b.cause)}")
+    report_missing_plugins(load_book())
 
 
 def _default(value: Any) -> Any:
@@ -105,22 +107,35 @@ def info_command(name: str, kind: str | None, as_json: bool, zoo_files: tuple[Pa
         console.print_json(json.dumps(preset))
 
 
+def report_missing_plugins(book: PresetBook) -> None:
+    """One line per preset that cannot run because plugin distributions it needs are missing."""
+    for name, missing in book.unrunnable().items():
+        console.print(f"[yellow]preset {escape(name)} needs {escape(', '.join(missing))}[/]: pip install {escape(' '.join(missing))}")
+
+
 @click.command("presets")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @zoo_option
 def presets_command(as_json: bool, zoo_files: tuple[Path, ...]) -> None:
-    """List the presets (packaged, from plugins, ./zoo.toml and --zoo files)."""
+    """List the presets and the distribution providing each (plugins, ganzoo's zoo.toml), with
+    ./zoo.toml and --zoo files layered over them."""
     book = load_book(list(zoo_files))
-    rows = [{"name": n, "description": book.raw[n].get("description", ""), "sources": book.sources[n]} for n in book.names()]
+    rows = [{"name": n, "description": book.raw[n].get("description", ""), "distribution": book.providers.get(n), "provided_by": book.provided_by(n),
+             "sources": book.sources[n], "needs": book.needs(n), "missing": book.missing(n)} for n in book.names()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=f"{len(rows)} presets", title_justify="left")
-    table.add_column("preset")
+    table.add_column("preset", no_wrap=True)
+    table.add_column("provided by", overflow="fold")
     table.add_column("description", overflow="fold")
     for row in rows:
-        table.add_row(escape(row["name"]), escape(row["description"]))
+        layered = "".join(f" + {source}" for source in row["sources"][1:])
+        table.add_row(escape(row["name"]), escape(row["provided_by"] + layered), escape(row["description"]))
     console.print(table)
+    report_missing_plugins(book)
+    for message in book.clashes.values():
+        console.print(f"[red]clash:[/] {escape(message)}")
     report_broken_plugins()
 
 

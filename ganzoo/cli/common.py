@@ -25,5 +25,5 @@ zoo_option = click.option(
     "zoo_files",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     multiple=True,
-    help="Extra presets file(s) layered over the packaged and ./zoo.toml presets.",
+    help="Extra presets file(s) layered over the installed distributions' presets and ./zoo.toml.",
 )

@@ -25,6 +25,7 @@ from ganzoo.metrics import higher_is_better
 from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
 from ganzoo.presets import ComponentConfig
 from ganzoo.registry import Registry
+from ganzoo.resolve import checked
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000
@@ -57,7 +58,7 @@ def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | N
         held_out = not is_generative(loaded.task) or loaded.task.condition_kind == "text"
         kwargs["split"] = "test" if held_out else "train"
     evaluated = dataclasses.replace(config, dataset=ComponentConfig(name, kwargs))
-    return build_dataset(evaluated, registry, load_size=config.resolution), kwargs.get("split")
+    return build_dataset(checked(evaluated, registry), load_size=config.resolution), kwargs.get("split")
 
 
 def metric_names(text: str | None, registry: Registry) -> list[str]:

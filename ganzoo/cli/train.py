@@ -18,9 +18,9 @@ from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
 from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.errors import GanzooError
-from ganzoo.mix import check_mix
 from ganzoo.outputs import writable_folder
 from ganzoo.presets import TrainConfig, load_book
+from ganzoo.resolve import checked, resolve_run
 from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
 from ganzoo.train.lock import RunLock
 from ganzoo.train.loop import Rehearsal, Trainer
@@ -211,26 +211,26 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     report_broken_plugins()
     if resume is not None:
         config, run_dir = _resumed_config(resume, preset, flags)
+        run = checked(config, registry)
     else:
         if preset is None:
             raise click.UsageError("give a PRESET to train (see `ganzoo presets`) or --resume RUN")
         book = load_book(list(zoo_files))
-        base = book.resolve(preset)
-        config = book.resolve(preset, overrides_from_flags(flags, base, registry))
+        run = resolve_run(book, preset, registry, overrides_from_flags(flags, book.resolve(preset), registry))
         run_dir = out or next_run_dir(Path("runs"), preset)
         RunLock(run_dir).refuse_if_taken()
         if (run_dir / CHECKPOINT).exists():
             raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
-    check_mix(config, registry)
     writable_folder(run_dir, "--out" if resume is None else "--resume")
     if dry_run:
-        Rehearsal(config, run_dir, registry=registry).rehearse()
-        click.echo(json.dumps(config.to_dict(), indent=2))
+        Rehearsal(run, run_dir).rehearse()
+        click.echo(json.dumps(run.config.to_dict(), indent=2))
         console.print("[green]mix ok[/]: the run builds and takes a training step (on the meta device)")
         return
+    config = run.config
     # the folder is locked before anything is built or written, so a second writer is refused at once
     with RunLock(run_dir) if "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
-        trainer = Trainer(config, run_dir, registry=registry, resume=resume is not None)
+        trainer = Trainer(run, run_dir, resume=resume is not None)
         main = trainer.runtime.is_main
         log = RunLog(run_dir) if main else None
 

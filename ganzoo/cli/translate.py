@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import torch
 
+from ganzoo.build import build_dataset
 from ganzoo.cli.common import console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES, list_images, read_images
 from ganzoo.data.paired import DIRECTIONS, split_pair
@@ -15,8 +16,11 @@ from ganzoo.images import save_image
 from ganzoo.interfaces import as_float_image
 from ganzoo.loading import LoadedModel, load
 from ganzoo.outputs import output_file, writable_folder
+from ganzoo.resolve import checked
 
 DEFAULT_OUTPUT = Path("translated")
+#: the sub-folder of the output where ``--examples`` writes the inputs it translates.
+EXAMPLES_FOLDER = "inputs"
 
 
 def translation_direction(loaded: LoadedModel, asked: str | None) -> str | None:
@@ -29,6 +33,33 @@ def translation_direction(loaded: LoadedModel, asked: str | None) -> str | None:
     return trained
 
 
+def write_examples(loaded: LoadedModel, count: int, direction: str | None, folder: Path) -> Path:
+    """``count`` held-out inputs of the model's own dataset, written to ``folder`` as PNGs.
+
+    Held out: the dataset's ``test`` split, or, for a generated dataset, a draw from another seed.
+    """
+    run = loaded.resolved
+    if run.mix.dataset is None:  # loaded from a generator-only export: the dataset was not needed until now
+        run = checked(run.config, run.registry)
+    dataset_item = run.mix.dataset
+    params = dataset_item.component.parameters()
+    overrides: dict[str, object] = {"load_size": loaded.model.config.resolution}
+    if "split" in params:
+        overrides["split"] = "test"
+    elif "seed" in params:
+        overrides["seed"] = int(dataset_item.kwargs.get("seed", params["seed"])) + 1
+    if "count" in params:
+        overrides["count"] = count
+    keys = {"paired": "source", "unpaired": "b" if direction == "BtoA" else "a"}
+    if loaded.task.layout not in keys:
+        raise GanzooError("--examples: this model samples from noise; use `ganzoo sample` instead")
+    dataset = build_dataset(run, **overrides)
+    sources = dataset.images[keys[loaded.task.layout]][:count]
+    for index, image in enumerate(sources):
+        save_image(as_float_image(image), folder / f"example-{index:03d}.png")
+    return folder
+
+
 def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
     """``output`` itself for a single image given a file name, else ``output``/<same name>."""
     if input_path.is_file() and output is not None and output.suffix.lower() in IMAGE_SUFFIXES:
@@ -38,7 +69,9 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
 
 @click.command("translate")
 @click.argument("model", type=click.Path(exists=True, path_type=Path))
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--examples", type=click.IntRange(min=1), metavar="N",
+              help=f"Instead of INPUT: N held-out inputs of the model's own dataset, saved to OUTPUT/{EXAMPLES_FOLDER}/.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help=f"Output image (for one input image) or folder [default: {DEFAULT_OUTPUT}/].")
 @click.option("--direction", type=click.Choice(DIRECTIONS),
@@ -51,8 +84,8 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-def translate_command(model: Path, input_path: Path, output: Path | None, direction: str | None, aligned: bool,
-                      batch_size: int, heatmap: bool, skip_bad: bool, seed: int, device: str) -> None:
+def translate_command(model: Path, input_path: Path | None, examples: int | None, output: Path | None, direction: str | None,
+                      aligned: bool, batch_size: int, heatmap: bool, skip_bad: bool, seed: int, device: str) -> None:
     """Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint or export).
 
     Images are resized and centre-cropped to the model's resolution, as in training; outputs keep
@@ -60,11 +93,20 @@ def translate_command(model: Path, input_path: Path, output: Path | None, direct
 
     \b
     Examples:
+      ganzoo translate runs/demo-000 --examples 8 -o out
       ganzoo translate runs/pix2pix-facades-000 labels.png -o photo.png
       ganzoo translate runs/pix2pix-facades-000 ../datasets/facades/test --aligned -o facades-out
       ganzoo translate runs/ugatit-000 photos/ --direction BtoA -o drawings --heatmap
     """
     report_broken_plugins()
+    if (input_path is None) == (examples is None):
+        raise click.UsageError("give INPUT (an image or a folder) or --examples N, not both" if examples else
+                               "give INPUT (an image or a folder), or --examples N for inputs from the model's own dataset")
+    if examples is not None:
+        if aligned:
+            raise click.UsageError("--aligned reads INPUT files; --examples writes plain inputs")
+        loaded = load(model, device=device)
+        input_path = write_examples(loaded, examples, translation_direction(loaded, direction), (output or DEFAULT_OUTPUT) / EXAMPLES_FOLDER)
     paths = list_images(input_path) if input_path.is_dir() else [input_path]
     if not paths:
         raise GanzooError(f"{input_path}: no images ({', '.join(IMAGE_SUFFIXES)})")
@@ -75,7 +117,8 @@ def translate_command(model: Path, input_path: Path, output: Path | None, direct
         writable_folder(target.parent, "-o", output)
     if any(output_path(path, input_path, output).resolve() == path.resolve() for path in paths):
         raise GanzooError(f"-o {output or DEFAULT_OUTPUT}: the outputs would overwrite the input images; choose another output")
-    loaded = load(model, device=device)
+    if examples is None:
+        loaded = load(model, device=device)
     config = loaded.model.config
     direction = translation_direction(loaded, direction)
     if aligned and direction is None:

@@ -29,6 +29,17 @@ class DataError(GanzooError):
     """A dataset problem: the message names the path(s), how many, and the way out."""
 
 
+def existing_folder(folder: Path, what: str, expected: str = "") -> Path:
+    """``folder`` if it exists; else a :class:`DataError` naming it, what was ``expected`` there and
+    the folders that do exist beside it (usually a misspelt split or root)."""
+    if folder.is_dir():
+        return folder
+    beside = sorted(p.name for p in folder.parent.iterdir() if p.is_dir()) if folder.parent.is_dir() else []
+    detail = f" ({expected})" if expected else ""
+    found = f"; folders there: {', '.join(beside)}" if beside else ""
+    raise DataError(f"{what}: no folder {folder}{detail}{found}")
+
+
 class InMemoryDataset(Dataset):
     """Images (uint8 ``[N, C, H, W]`` per key), optional labels and captions, all in memory.
 

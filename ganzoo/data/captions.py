@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.conditioning.embeddings import load_numpy_pickle
-from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, read_images
+from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, read_images
 from ganzoo.data.folder import labelled_paths
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
@@ -97,8 +97,7 @@ def captions_reed(
     provided = _provided(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     image_dir, text_dir = base / images, base / text
     for folder, parameter in ((image_dir, "images"), (text_dir, "text")):
-        if not folder.is_dir():
-            raise DataError(f"{what}: no folder {folder} (parameter {parameter}={folder.name!r})")
+        existing_folder(folder, what, f"parameter {parameter}={folder.name!r}")
     texts = {p.stem: p for p in sorted(text_dir.rglob("*.txt"))}
     paths = sorted(p for p in image_dir.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if split is not None:
@@ -176,8 +175,7 @@ def flowers102(
     base = Path(root).expanduser()
     what = f"flowers102 {base}"
     folder, names_file = base / split, base / "cat_to_name.json"
-    if not folder.is_dir():
-        raise DataError(f"{what}: no folder {folder} (root {root!r}, split {split!r})")
+    existing_folder(folder, what, f"root {root!r}, split {split!r}")
     if not names_file.is_file():
         raise DataError(f"{what}: no {names_file} mapping class folders to flower names")
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.data.base import DataError, InMemoryDataset, list_images, read_images
+from ganzoo.data.base import DataError, InMemoryDataset, existing_folder, list_images, read_images
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
 
@@ -51,9 +51,7 @@ def image_folder(
     skip_bad: bool = False,
 ) -> InMemoryDataset:
     """Images from ``root[/split]``; class sub-folders give labels (the class condition)."""
-    folder = Path(root).expanduser() / (split or "")
-    if not folder.is_dir():
-        raise DataError(f"image-folder: {folder} is not a folder (root {root!r}, split {split!r})")
+    folder = existing_folder(Path(root).expanduser() / (split or ""), "image-folder", f"root {root!r}, split {split!r}")
     if condition not in ("none", "class"):
         raise DataError(f"image-folder provides the conditions none or class, not {condition!r}")
     paths, labels, names = labelled_paths(folder)

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganzoo.data.base import DataError, InMemoryDataset
+from ganzoo.data.base import DataError, InMemoryDataset, existing_folder
 from ganzoo.data.catalog import MNIST, reads
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
@@ -84,9 +84,7 @@ def mnist(
     provided = {"none": NO_CONDITION, "class": Condition("class", CLASSES)}
     if condition not in provided:
         raise DataError(f"mnist provides the conditions none or class, not {condition!r}")
-    folder = Path(str(root)).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"mnist: {folder} is not a folder (pass the folder holding the IDX files)")
+    folder = existing_folder(Path(str(root)).expanduser(), "mnist", "pass the folder holding the IDX files")
     image_stem, label_stem = SPLITS[split]
     digits = read_idx(find_idx(folder, image_stem), IMAGES_MAGIC)
     labels = read_idx(find_idx(folder, label_stem), LABELS_MAGIC).long()

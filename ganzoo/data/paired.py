@@ -14,7 +14,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
-from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, list_images, read_images
+from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, existing_folder, list_images, read_images
 from ganzoo.interfaces import Condition, Ports
 from ganzoo.registry import component
 
@@ -26,12 +26,7 @@ _PORTS = Ports(channels=(1, 3), conditions=("image",), features=frozenset({"pair
 
 
 def _split_folder(root: str, split: str, what: str) -> Path:
-    folder = Path(root).expanduser() / split
-    if not folder.is_dir():
-        present = sorted(p.name for p in Path(root).expanduser().glob("*") if p.is_dir()) if Path(root).is_dir() else []
-        found = f"; folders there: {', '.join(present)}" if present else ""
-        raise DataError(f"{what}: no folder {folder} (root {root!r}, split {split!r}){found}")
-    return folder
+    return existing_folder(Path(root).expanduser() / split, what, f"root {root!r}, split {split!r}")
 
 
 def _check_direction(direction: str) -> None:
@@ -112,8 +107,7 @@ def paired_folders(
     what = f"paired-folders dataset {folder}"
     by_stem: dict[str, dict[str, Path]] = {}
     for side in ("A", "B"):
-        if not (folder / side).is_dir():
-            raise DataError(f"{what}: no folder {folder / side}; expected {folder}/A and {folder}/B with same-named images")
+        existing_folder(folder / side, what, f"expected {folder}/A and {folder}/B with same-named images")
         stems: dict[str, Path] = {}
         for path in list_images(folder / side):
             if path.stem in stems:

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ganzoo.data.base import DataError, InMemoryDataset, list_images, read_images
+from ganzoo.data.base import InMemoryDataset, existing_folder, list_images, read_images
 from ganzoo.interfaces import Ports
 from ganzoo.registry import component
 
@@ -28,17 +28,8 @@ def shuffled_domains(domains: dict[str, Tensor], seed: int) -> dict[str, Tensor]
 
 
 def _domain_folder(root: str, split: str, side: str) -> Path:
-    base = Path(root).expanduser()
-    if not base.is_dir():
-        raise DataError(f"unpaired-folders dataset: no folder {base} (dataset root)")
-    folder = base / f"{split}{side}"
-    if not folder.is_dir():
-        present = sorted(p.name for p in base.iterdir() if p.is_dir())
-        raise DataError(
-            f"unpaired-folders dataset: no folder {folder}; expected {split}A/ and {split}B/ in {base} "
-            f"(folders there: {', '.join(present) or 'none'})"
-        )
-    return folder
+    base = existing_folder(Path(root).expanduser(), "unpaired-folders dataset", "dataset root")
+    return existing_folder(base / f"{split}{side}", "unpaired-folders dataset", f"expected {split}A/ and {split}B/ in {base}")
 
 
 @component("dataset", "unpaired-folders", ports=UNPAIRED_PORTS)

@@ -10,8 +10,9 @@ import json
 import pickle
 import warnings
 import zipfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Collection
 
 import torch
 
@@ -19,6 +20,10 @@ import ganzoo
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
 from ganzoo.presets import TrainConfig, check_config, from_plain
+
+if TYPE_CHECKING:
+    from ganzoo.mix import Mix
+    from ganzoo.registry import Registry
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
@@ -64,8 +69,55 @@ def read_meta(state: dict[str, Any]) -> dict[str, Any]:
     return json.loads(state["meta"])
 
 
-def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
-    """What a run or export needs to be rebuilt: config, data condition, versions."""
+@dataclass(frozen=True)
+class ComponentRecord:
+    """A component a model is built from, and the distribution that provided it when saved."""
+
+    kind: str
+    name: str
+    distribution: str
+    version: str
+
+
+def components_of(mix: "Mix", roles: Collection[str] | None = None) -> list[ComponentRecord]:
+    """The components of a checked mix with their providers. ``roles``: only what rebuilding those
+    networks needs (their components, the conditioner and the task), not the loss or dataset."""
+    nets = [item for role, item in mix.nets.items() if roles is None or role in roles]
+    rest = [mix.loss, mix.task, mix.dataset] if roles is None else [mix.task]
+    records = []
+    for item in [*nets, *([mix.conditioner] if mix.conditioner else []), *rest]:
+        provider = item.component.provider
+        record = ComponentRecord(item.component.kind, item.name, provider.distribution if provider else "(unknown)",
+                                 provider.version if provider else "?")
+        if record not in records:
+            records.append(record)
+    return records
+
+
+def missing_components(records: list[ComponentRecord], registry: "Registry") -> str | None:
+    """``None`` when every recorded component is registered; else a message naming what is missing
+    and the distributions to install (or the cause, where one is installed but broken)."""
+    from ganzoo import plugins
+
+    missing: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        if record.name not in registry.names(record.kind):
+            missing.setdefault((record.distribution, record.version), []).append(f"{record.kind} {record.name!r}")
+    if not missing:
+        return None
+    broken = {b.distribution: b for b in plugins.host().broken}
+    for (distribution, _), what in missing.items():
+        if distribution in broken:
+            return f"needs {', '.join(what)} from {distribution}, which is installed but failed to load: {broken[distribution].cause}"
+    needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
+    distributions = [dist for dist, _ in missing]
+    hint = f"upgrade ganzoo (this is {ganzoo.__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
+    return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}"
+
+
+def run_meta(config: TrainConfig, dataset: Any, mix: "Mix") -> dict[str, Any]:
+    """What a run or export needs to be rebuilt: config, data condition, versions, and the
+    distribution providing each component (named when one is missing at load time)."""
     from ganzoo import plugins
 
     host = plugins.host()
@@ -75,7 +127,16 @@ def run_meta(config: TrainConfig, dataset: Any) -> dict[str, Any]:
         "class_names": getattr(dataset, "class_names", None),
         "ganzoo": ganzoo.__version__,
         "plugins": {p.distribution: p.version for p in host.providers.values()},
+        "components": [asdict(record) for record in components_of(mix)],
     }
+
+
+def check_components(meta: dict[str, Any], registry: "Registry", source: str | Path) -> None:
+    """Refuse a saved run whose components are not all installed, naming the distributions
+    (runs saved before components were recorded are not checked here)."""
+    problem = missing_components([ComponentRecord(**entry) for entry in meta.get("components", [])], registry)
+    if problem:
+        raise CheckpointError(f"{source} {problem}")
 
 
 def config_from_meta(meta: dict[str, Any]) -> TrainConfig:

@@ -32,9 +32,9 @@ from ganzoo.errors import GanzooError
 from ganzoo.images import labelled_grid, sample_labels, save_picture
 from ganzoo.interfaces import Task
 from ganzoo.io import atomic_write, write_json
-from ganzoo.mix import check_mix
-from ganzoo.presets import OptimConfig, TrainConfig, check_config
+from ganzoo.presets import OptimConfig, TrainConfig
 from ganzoo.registry import Registry
+from ganzoo.resolve import ResolvedRun, checked
 from ganzoo.train.checkpoint import (
     CHECKPOINT,
     CONFIG,
@@ -175,23 +175,28 @@ def environment(runtime: Runtime) -> dict[str, Any]:
 
 
 class Trainer:
-    """A training run in ``run_dir``: builds everything from the config, then steps."""
+    """A training run in ``run_dir``: builds everything from a resolved run, then steps.
 
-    def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None,
+    ``run`` is a :class:`ResolvedRun` (what ``ganzoo train`` passes: checked once, upstream) or a
+    bare config, checked here against ``registry`` (default: the installed plugins).
+    """
+
+    def __init__(self, run: ResolvedRun | TrainConfig, run_dir: Path, *, registry: Registry | None = None,
                  runtime: Runtime | None = None, resume: bool = False) -> None:
-        check_config(config)
-        self.config = config
+        if isinstance(run, TrainConfig):  # refuse a bad mix before building anything
+            run = checked(run, registry or plugins.registry())
+        self.resolved = run
+        self.config = config = run.config
         self.run_dir = Path(run_dir)
-        self.registry = registry or plugins.registry()
+        self.registry = run.registry
         self.runtime = runtime or Runtime.create(config.device, config.precision)
         device = self.runtime.device
-        mix = check_mix(config, self.registry)  # refuse a bad mix before building anything
 
         torch.manual_seed(config.seed)  # identical initial weights on every process
-        self.dataset = build_dataset(config, self.registry, mix)
+        self.dataset = build_dataset(run)
         if len(self.dataset) == 0:
             raise TrainingError(f"dataset {config.dataset.name!r} is empty")
-        self.model: Model = build_model(config, self.registry, self.dataset.condition, mix).to(device)
+        self.model: Model = build_model(run, self.dataset.condition).to(device)
         self.task: Task = self.model.task
         self.nets = self.model.nets
         self.frozen = [submodule(self.nets, path, "freeze") for path in config.freeze]
@@ -236,7 +241,7 @@ class Trainer:
         self.step = 0
         self.saved_step: int | None = None  # the step of the last checkpoint in run_dir
         self.stats = Stats()
-        self.meta = run_meta(config, self.dataset)
+        self.meta = run_meta(config, self.dataset, run.mix)
         self.fixed = self._fixed_inputs()
         # built now so that missing extractor weights stop the run before its first step
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, self.registry) if config.eval_every > 0 else None
@@ -558,11 +563,11 @@ class Rehearsal(Trainer):
     with the networks on the meta device (shapes only: no memory, no arithmetic), then one
     training step there, so a dry run fails where the run would. Nothing is written."""
 
-    def __init__(self, config: TrainConfig, run_dir: Path, *, registry: Registry | None = None) -> None:
-        Runtime.create(config.device, config.precision)  # the run's device must exist here too
+    def __init__(self, run: ResolvedRun, run_dir: Path) -> None:
+        Runtime.create(run.config.device, run.config.precision)  # the run's device must exist here too
         with warnings.catch_warnings():  # init_from copies into meta parameters: shapes checked, values dropped
             warnings.simplefilter("ignore")
-            super().__init__(config, run_dir, registry=registry, runtime=Runtime(torch.device("meta"), "fp32"))
+            super().__init__(run, run_dir, runtime=Runtime(torch.device("meta"), "fp32"))
         for optimizer in self.optimizers.values():
             for group in optimizer.param_groups:
                 group["fused"] = False  # fused kernels have no meta version

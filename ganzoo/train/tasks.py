@@ -20,6 +20,16 @@ def r1_penalty(discriminator: nn.Module, real: Tensor, condition: Tensor | None)
     return grad.square().flatten(1).sum(1).mean()
 
 
+def with_penalty(loss: Loss, total: Tensor, stats: dict[str, Tensor], discriminator: nn.Module, real: Tensor, fake: Tensor,
+                 condition: Tensor | None) -> Tensor:
+    """``total`` plus the loss's own discriminator term (:meth:`Loss.penalty`), logged as ``D/penalty``."""
+    penalty = loss.penalty(discriminator, real, fake, condition)
+    if penalty is None:
+        return total
+    stats["D/penalty"] = penalty.detach()
+    return total + penalty
+
+
 class AdversarialTask(Task):
     """Noise -> image GAN, unconditional or with the dataset's raw condition (a label)."""
 
@@ -53,6 +63,7 @@ class AdversarialTask(Task):
             with torch.no_grad():
                 fake = G(z, condition)
             loss, stats = self.discriminator_terms(nets, real, fake, condition)
+            loss = with_penalty(self.loss, loss, stats, nets["discriminator"], real, fake, condition)
             if self.r1_gamma:
                 penalty = r1_penalty(nets["discriminator"], real, condition)
                 loss = loss + 0.5 * self.r1_gamma * penalty
@@ -152,7 +163,9 @@ class PairedTask(Task):
                 fake = G(None, source)
             real_logits, fake_logits = D(target, source), D(fake, source)
             loss = 0.5 * (self.loss.real(real_logits) + self.loss.fake(fake_logits))
-            return loss, {"D/loss": loss.detach(), "D/real": real_logits.detach().mean(), "D/fake": fake_logits.detach().mean()}
+            stats = {"D/real": real_logits.detach().mean(), "D/fake": fake_logits.detach().mean()}
+            loss = with_penalty(self.loss, loss, stats, D, target, fake, source)
+            return loss, {"D/loss": loss.detach(), **stats}
         fake = G(None, source)
         adversarial = self.loss.generator(D(fake, source))
         l1 = F.l1_loss(fake, target)

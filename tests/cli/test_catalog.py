@@ -2,6 +2,7 @@ import json
 
 from click.testing import CliRunner
 
+from ganzoo import plugins
 from ganzoo.cli import cli
 
 
@@ -61,6 +62,36 @@ def test_presets_json(tiny_host, in_tmp):
     rows = json.loads(run("presets", "--json").output)
     names = {r["name"] for r in rows}
     assert {"demo", "tiny", "tiny-class"} <= names
+
+
+def test_presets_show_their_provider_and_the_users_layers(tiny_host, in_tmp):
+    (in_tmp / "zoo.toml").write_text('[tiny]\nsteps = 3\n[mine]\nextends = "tiny"\n')
+    rows = {r["name"]: r for r in json.loads(run("presets", "--json").output)}
+    assert (rows["tiny"]["distribution"], rows["tiny"]["provided_by"]) == ("tiny-plugin", "tiny-plugin 1.0")
+    assert rows["tiny"]["sources"] == ["tiny-plugin 1.0", str(in_tmp / "zoo.toml")]
+    assert (rows["mine"]["distribution"], rows["mine"]["needs"]) == (None, ["tiny-plugin"])
+    assert (rows["demo"]["distribution"], rows["demo"]["provided_by"]) == ("ganzoo", "ganzoo 0.1.0 (zoo.toml)")
+    table = run("presets").output
+    assert "tiny-plugin 1.0 + " in table and "ganzoo 0.1.0 (zoo.toml)" in table
+
+
+def test_with_only_the_core_list_and_presets_name_the_missing_plugins(in_tmp, monkeypatch):
+    """As with only the core distribution installed (GANZOO_NO_AUTOLOAD=1: no plugin loads)."""
+    monkeypatch.setenv(plugins.AUTOLOAD_ENV, "1")
+    plugins.reset(None)
+    try:
+        rows = {r["name"]: r for r in json.loads(run("presets", "--json").output)}
+        assert rows["stackgan-patchgan"]["missing"] == ["ganzoo-stackgan", "ganzoo-pix2pix"]
+        assert rows["demo"]["missing"] == ["ganzoo-pix2pix"]
+        assert "preset demo needs ganzoo-pix2pix: pip install ganzoo-pix2pix" in run("presets").output
+        listed = run("list")
+        assert listed.exit_code == 0 and "preset stackgan-patchgan needs ganzoo-stackgan, ganzoo-pix2pix" in listed.output
+        assert json.loads(run("list", "--json").output)["missing_plugins"]["demo"] == ["ganzoo-pix2pix"]
+        refused = CliRunner().invoke(cli, ["train", "demo", "--dry-run"])
+        assert refused.exit_code == 1
+        assert refused.output == "Error: preset 'demo' needs ganzoo-pix2pix, which is not installed: pip install ganzoo-pix2pix\n"
+    finally:
+        plugins.reset(None)
 
 
 def test_version_and_help():

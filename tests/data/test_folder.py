@@ -64,7 +64,7 @@ def test_broken_and_small_images_fail_or_are_skipped(tmp_path: Path) -> None:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="is not a folder"):
+    with pytest.raises(DataError, match="image-folder: no folder"):
         image_folder.create(root=str(tmp_path), split="train")
 
 

@@ -90,7 +90,7 @@ def test_refuses_bad_options(tmp_path: Path) -> None:
         mnist.create(root=str(tmp_path), condition="text")
     with pytest.raises(DataError, match="split must be one of train, test"):
         mnist.create(root=str(tmp_path), split="valid")
-    with pytest.raises(DataError, match="is not a folder"):
+    with pytest.raises(DataError, match="mnist: no folder"):
         mnist.create(root=str(tmp_path / "nowhere"))
 
 

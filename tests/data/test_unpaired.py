@@ -37,7 +37,7 @@ def test_folders_give_two_domains_of_their_own_sizes(tmp_path: Path) -> None:
 
 def test_missing_domain_folder_names_what_is_expected(tmp_path: Path) -> None:
     save(tmp_path / "trainA" / "0.png", (1, 2, 3))
-    with pytest.raises(DataError, match=r"trainB; expected trainA/ and trainB/ .*folders there: trainA"):
+    with pytest.raises(DataError, match=r"trainB \(expected trainA/ and trainB/ .*folders there: trainA"):
         unpaired_folders(root=str(tmp_path), resolution=16)
     with pytest.raises(DataError, match="no folder"):
         unpaired_folders(root=str(tmp_path / "absent"), resolution=16)

@@ -7,17 +7,20 @@ LeakyReLU(0.2), BatchNorm everywhere except on the first layer, down to a 4x4 ma
 convolution. Resolution 32, 64 or 128 only changes the number of blocks. Weights start from
 N(0, 0.02) as in the paper.
 
-The building blocks are public: the spectrally normalised discriminators of the lsgan-sn plugin
-are these networks without BatchNorm and with spectral normalisation applied.
+``spectral_norm=True`` (registered as ``dcgan-sn``) swaps the discriminator's BatchNorm for
+spectral normalisation (Miyato et al. 2018): each weight is divided by its largest singular value
+(one power iteration per forward pass), making every layer 1-Lipschitz.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import parametrizations
 
 from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator, Ports
 from ganzoo.registry import component
@@ -162,16 +165,41 @@ def dcgan_generator(
     return DCGANGenerator(resolution, channels, checked_condition(condition, "generator 'dcgan'"), latent_dim, width, condition_features)
 
 
-@component("discriminator", "dcgan", ports=PORTS)
-def dcgan_discriminator(
+NORMALISED_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)
+
+
+def spectrally_normalised(module: nn.Module) -> nn.Module:
+    """Apply spectral normalisation to every convolution, linear and embedding layer, in place."""
+    for layer in list(module.modules()):
+        if isinstance(layer, NORMALISED_LAYERS):
+            parametrizations.spectral_norm(layer)
+    return module
+
+
+def _discriminator(
     resolution: int = 64,
     channels: int = 3,
     condition: Condition | str | None = None,
     width: int = 64,
     embedding_head: EmbeddingHead = "concat",
     text_features: int = 128,
+    spectral_norm: bool = False,
 ) -> Discriminator:
-    """DCGAN discriminator (Radford et al. 2015); projection head for labels, Reed et al.'s 4x4 text join."""
-    return DCGANDiscriminator(
-        resolution, channels, checked_condition(condition, "discriminator 'dcgan'"), width, True, embedding_head, text_features
+    """DCGAN discriminator (Radford et al. 2015); projection head for labels, Reed et al.'s 4x4 text join.
+
+    ``spectral_norm``: spectral normalisation on every weight instead of BatchNorm (Miyato et al. 2018).
+    """
+    name = f"discriminator {'dcgan-sn' if spectral_norm else 'dcgan'!r}"
+    network = DCGANDiscriminator(
+        resolution, channels, checked_condition(condition, name), width, not spectral_norm, embedding_head, text_features, network=name
     )
+    return spectrally_normalised(network) if spectral_norm else network
+
+
+dcgan_discriminator = component("discriminator", "dcgan", ports=PORTS)(_discriminator)
+dcgan_sn_discriminator = component(
+    "discriminator",
+    "dcgan-sn",
+    description="DCGAN discriminator with spectral normalisation instead of BatchNorm (Miyato et al. 2018)",
+    ports=PORTS,
+)(functools.partial(_discriminator, spectral_norm=True))

@@ -17,7 +17,7 @@ from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.testing import check_discriminator, check_generator, components_of, declared_cases, example_condition
 
 #: small widths keep every case fast; the architecture is the same at any width.
-TINY = {"dcgan": {"width": 4}, "timm": {"variant": "resnet10t"}}
+TINY = {"dcgan": {"width": 4}, "dcgan-sn": {"width": 4}, "timm": {"variant": "resnet10t"}}
 CASES = {kind: [(item, *case) for item in components_of("ganzoo-dcgan", kind) for case in declared_cases(item)]
          for kind in ("generator", "discriminator")}
 
@@ -29,7 +29,7 @@ def case_id(case: tuple) -> str:
 
 def test_the_family_is_registered() -> None:
     assert [c.name for c in components_of("ganzoo-dcgan", "generator")] == ["dcgan"]
-    assert [c.name for c in components_of("ganzoo-dcgan", "discriminator")] == ["dcgan", "timm"]
+    assert [c.name for c in components_of("ganzoo-dcgan", "discriminator")] == ["dcgan", "dcgan-sn", "timm"]
 
 
 @pytest.mark.parametrize("case", CASES["generator"], ids=case_id)
@@ -141,3 +141,34 @@ def test_timm_refuses_missing_weights_and_unknown_models() -> None:
 def test_timm_fixed_size_models_are_built_for_the_resolution() -> None:
     discriminator = registry().create("discriminator", "timm", variant="test_vit", resolution=32, channels=1)
     assert discriminator(torch.rand(2, 1, 32, 32)).shape == (2,)
+
+
+@pytest.mark.parametrize("condition", [None, "class:4", "embedding:8"])
+def test_every_weight_is_spectrally_normalised_and_batchnorm_is_gone(condition: str | None) -> None:
+    torch.manual_seed(0)
+    discriminator = registry().create("discriminator", "dcgan-sn", resolution=32, condition=condition, width=8)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in discriminator.modules())
+    layers = [m for m in discriminator.modules() if isinstance(m, (nn.Conv2d, nn.Linear, nn.Embedding))]
+    assert layers and all(torch.nn.utils.parametrize.is_parametrized(m, "weight") for m in layers)
+    for _ in range(30):  # power iterations converge during training forwards
+        discriminator(torch.randn(2, 3, 32, 32), None if condition is None else _values(condition))
+    conv = discriminator.features[2]
+    sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2)
+    assert sigma.item() == pytest.approx(1.0, abs=0.05)
+
+
+def _values(condition: str) -> torch.Tensor:
+    kind, _, dim = condition.partition(":")
+    return torch.tensor([0, 1]) if kind == "class" else torch.randn(2, int(dim))
+
+
+def test_dcgan_sn_is_the_dcgan_discriminator_with_its_spectral_norm_switch() -> None:
+    """``dcgan-sn`` is a registered variant, not a copy: same parameters, same weights' names."""
+    dcgan, variant = registry().get("discriminator", "dcgan"), registry().get("discriminator", "dcgan-sn")
+    assert variant.parameters() == {**dcgan.parameters(), "spectral_norm": True}
+    torch.manual_seed(0)
+    switched = dcgan.create(resolution=32, width=4, spectral_norm=True)
+    torch.manual_seed(0)
+    named = variant.create(resolution=32, width=4)
+    assert switched.state_dict().keys() == named.state_dict().keys()
+    assert all(torch.equal(a, b) for a, b in zip(switched.state_dict().values(), named.state_dict().values()))

@@ -3,12 +3,12 @@
 from ganzoo.hookspecs import hookimpl
 from ganzoo.presets import package_presets
 from ganzoo.registry import Component, collect
-from ganzoo_gan import losses, mlp
+from ganzoo_gan import mlp
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return collect(losses, mlp)
+    return collect(mlp)
 
 
 @hookimpl

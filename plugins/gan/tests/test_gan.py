@@ -1,12 +1,9 @@
-"""The gan family: every MLP network at every declared condition, the BCE losses, a tiny run that learns."""
+"""The gan family: every MLP network at every declared condition, a tiny run that learns (with the core's BCE loss)."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 import torch
-import torch.nn.functional as F
 
 from ganzoo.interfaces import Condition
 from ganzoo.plugins import registry
@@ -25,7 +22,7 @@ def case_id(case: tuple) -> str:
 def test_the_family_is_registered() -> None:
     assert [c.name for c in components_of("ganzoo-gan", "generator")] == ["mlp"]
     assert [c.name for c in components_of("ganzoo-gan", "discriminator")] == ["mlp"]
-    assert {c.name for c in components_of("ganzoo-gan", "loss")} == {"bce", "nonsaturating"}
+    assert components_of("ganzoo-gan", "loss") == []  # its BCE losses are the core's defaults (tests/test_losses.py)
 
 
 @pytest.mark.parametrize("case", CASES["generator"], ids=case_id)
@@ -55,34 +52,6 @@ def test_class_condition_is_one_hot_and_steers_the_output() -> None:
     z = torch.randn(1, 100).repeat(2, 1)
     images = generator(z, torch.tensor([0, 3]))
     assert not torch.allclose(images[0], images[1])
-
-
-LOGITS = torch.tensor([3.0, -1.5, 0.0, 12.0])
-
-
-def test_bce_terms_match_binary_cross_entropy() -> None:
-    loss = registry().create("loss", "bce")
-    ones, zeros = torch.ones_like(LOGITS), torch.zeros_like(LOGITS)
-    torch.testing.assert_close(loss.real(LOGITS), F.binary_cross_entropy_with_logits(LOGITS, ones))
-    torch.testing.assert_close(loss.fake(LOGITS), F.binary_cross_entropy_with_logits(LOGITS, zeros))
-    torch.testing.assert_close(loss.generator(LOGITS), -F.binary_cross_entropy_with_logits(LOGITS, zeros))
-    assert loss.real(torch.zeros(1)).item() == pytest.approx(math.log(2))
-
-
-def test_nonsaturating_generator_term() -> None:
-    loss = registry().create("loss", "nonsaturating")
-    torch.testing.assert_close(loss.generator(LOGITS), F.binary_cross_entropy_with_logits(LOGITS, torch.ones_like(LOGITS)))
-    torch.testing.assert_close(loss.fake(LOGITS), registry().create("loss", "bce").fake(LOGITS))
-
-
-def test_minimax_saturates_where_nonsaturating_does_not() -> None:
-    """When D confidently rejects a sample (logit -10) the minimax G gradient all but vanishes."""
-    gradients = {}
-    for name in ("bce", "nonsaturating"):
-        logits = torch.tensor([-10.0], requires_grad=True)
-        registry().create("loss", name).generator(logits).backward()
-        gradients[name] = logits.grad.abs().item()
-    assert gradients["bce"] < 1e-4 < 0.9 < gradients["nonsaturating"]
 
 
 def test_a_short_run_learns_a_simple_distribution() -> None:

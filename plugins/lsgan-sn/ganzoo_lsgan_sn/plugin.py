@@ -3,12 +3,12 @@
 from ganzoo.hookspecs import hookimpl
 from ganzoo.presets import package_presets
 from ganzoo.registry import Component, collect
-from ganzoo_lsgan_sn import losses, spectral
+from ganzoo_lsgan_sn import losses
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return collect(losses, spectral)
+    return collect(losses)
 
 
 @hookimpl

@@ -8,6 +8,8 @@ condition (source image, replicated embedding, or nothing) before the first laye
 
 from __future__ import annotations
 
+import functools
+
 from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
@@ -86,35 +88,14 @@ def _pixel_layers(in_channels: int, width: int, norm: str) -> nn.Sequential:
 _PORTS = Ports(conditions=("none", "image", "embedding"))
 
 
-@component("discriminator", "patchgan", ports=_PORTS)
-def patchgan(
-    resolution: int,
-    channels: int = 3,
-    condition: Condition | None = None,
-    n_layers: int = 3,
-    base_channels: int = 64,
-    norm: Norm = "batch",
-) -> PatchDiscriminator:
-    """PatchGAN: a logit per overlapping patch (70x70 at n_layers=3)."""
-    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm)
-
-
-@component("discriminator", "patchgan-sn", ports=_PORTS)
-def patchgan_sn(
-    resolution: int,
-    channels: int = 3,
-    condition: Condition | None = None,
-    n_layers: int = 3,
-    base_channels: int = 64,
-    norm: Norm = "none",
-) -> PatchDiscriminator:
-    """PatchGAN with spectral normalisation on every convolution (no other norm by default)."""
-    return PatchDiscriminator(resolution, channels, condition, n_layers, base_channels, norm, spectral_norm=True)
-
-
-@component("discriminator", "pixelgan", ports=_PORTS)
-def pixelgan(
-    resolution: int, channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch"
-) -> PatchDiscriminator:
-    """PixelGAN: 1x1 convolutions, a logit per pixel (judges colour, not structure)."""
-    return PatchDiscriminator(resolution, channels, condition, 0, base_channels, norm)
+patchgan = component(
+    "discriminator", "patchgan", description="PatchGAN: a logit per overlapping patch (70x70 at n_layers=3)", ports=_PORTS
+)(PatchDiscriminator)
+patchgan_sn = component(
+    "discriminator", "patchgan-sn",
+    description="PatchGAN with spectral normalisation on every convolution (no other norm by default)", ports=_PORTS,
+)(functools.partial(PatchDiscriminator, norm="none", spectral_norm=True))
+pixelgan = component(
+    "discriminator", "pixelgan", description="PixelGAN: 1x1 convolutions, a logit per pixel (judges colour, not structure)",
+    ports=_PORTS,
+)(functools.partial(PatchDiscriminator, n_layers=0))

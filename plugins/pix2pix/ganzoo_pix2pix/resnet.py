@@ -8,6 +8,8 @@ by 4 works.
 
 from __future__ import annotations
 
+import functools
+
 from torch import Tensor, nn
 
 from ganzoo.interfaces import Condition, Generator, Ports
@@ -88,31 +90,12 @@ class ResNetGenerator(Generator):
 _PORTS = Ports(conditions=("image",), input="image")
 
 
-@component("generator", "resnet", ports=_PORTS)
-def resnet(
-    resolution: int,
-    channels: int = 3,
-    condition: Condition | None = None,
-    blocks: int = 9,
-    base_channels: int = 64,
-    norm: Norm = "batch",
-    dropout: float = 0.0,
-) -> ResNetGenerator:
-    """ResNet-block generator with a chosen number of residual blocks."""
-    return ResNetGenerator(resolution, channels, condition, blocks, base_channels, norm, dropout)
-
-
-@component("generator", "resnet-9blocks", ports=_PORTS)
-def resnet_9blocks(
-    resolution: int, channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch", dropout: float = 0.0
-) -> ResNetGenerator:
-    """ResNet generator with 9 residual blocks (the usual choice at 256x256)."""
-    return ResNetGenerator(resolution, channels, condition, 9, base_channels, norm, dropout)
-
-
-@component("generator", "resnet-6blocks", ports=_PORTS)
-def resnet_6blocks(
-    resolution: int, channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch", dropout: float = 0.0
-) -> ResNetGenerator:
-    """ResNet generator with 6 residual blocks (the usual choice at 128x128)."""
-    return ResNetGenerator(resolution, channels, condition, 6, base_channels, norm, dropout)
+resnet = component(
+    "generator", "resnet", description="ResNet-block generator with a chosen number of residual blocks", ports=_PORTS
+)(ResNetGenerator)
+resnet_9blocks = component(
+    "generator", "resnet-9blocks", description="ResNet generator with 9 residual blocks (the usual choice at 256x256)", ports=_PORTS
+)(functools.partial(ResNetGenerator, blocks=9))
+resnet_6blocks = component(
+    "generator", "resnet-6blocks", description="ResNet generator with 6 residual blocks (the usual choice at 128x128)", ports=_PORTS
+)(functools.partial(ResNetGenerator, blocks=6))

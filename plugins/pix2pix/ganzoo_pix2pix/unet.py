@@ -8,6 +8,7 @@ stays on at test time: the generator's only noise.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -95,30 +96,13 @@ def _ports(resolutions: tuple[int, ...]) -> Ports:
     return Ports(resolutions=resolutions, conditions=("image",), input="image")
 
 
-@component("generator", "unet", ports=_ports(POWER_OF_TWO_RESOLUTIONS))
-def unet(
-    resolution: int,
-    channels: int = 3,
-    condition: Condition | None = None,
-    base_channels: int = 64,
-    norm: Norm = "batch",
-    dropout: float = 0.5,
-) -> UNetGenerator:
-    """U-Net generator whose depth follows the resolution (log2 of it, down to 1x1)."""
-    return UNetGenerator(resolution, channels, condition, base_channels, norm, dropout)
-
-
-@component("generator", "unet-256", ports=_ports((256,)))
-def unet_256(
-    channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch", dropout: float = 0.5
-) -> UNetGenerator:
-    """The paper's U-Net for 256x256 images (8 levels)."""
-    return UNetGenerator(256, channels, condition, base_channels, norm, dropout)
-
-
-@component("generator", "unet-128", ports=_ports((128,)))
-def unet_128(
-    channels: int = 3, condition: Condition | None = None, base_channels: int = 64, norm: Norm = "batch", dropout: float = 0.5
-) -> UNetGenerator:
-    """U-Net for 128x128 images (7 levels)."""
-    return UNetGenerator(128, channels, condition, base_channels, norm, dropout)
+unet = component(
+    "generator", "unet", description="U-Net generator whose depth follows the resolution (log2 of it, down to 1x1)",
+    ports=_ports(POWER_OF_TWO_RESOLUTIONS),
+)(UNetGenerator)
+unet_256 = component("generator", "unet-256", description="The paper's U-Net for 256x256 images (8 levels)", ports=_ports((256,)))(
+    functools.partial(UNetGenerator, resolution=256)
+)
+unet_128 = component("generator", "unet-128", description="U-Net for 128x128 images (7 levels)", ports=_ports((128,)))(
+    functools.partial(UNetGenerator, resolution=128)
+)

@@ -41,7 +41,7 @@ def tiny_trainer(run_dir: Path, steps: int, **overrides: object) -> Trainer:
 
 def held_out_l1(trainer: Trainer, translate: Callable[[Tensor], Tensor] | None = None) -> float:
     """L1 on shapes drawn with another seed, of the generator (or of ``translate``)."""
-    data = build_dataset(trainer.config, plugins.registry(), load_size=RESOLUTION, seed=99)
+    data = build_dataset(trainer.resolved, load_size=RESOLUTION, seed=99)
     generator = trainer.nets["generator"]
     with evaluating([generator]):
         result = evaluate(translate or (lambda source: generator(None, source)), data, {"l1": plugins.registry().create("metric", "l1")})
@@ -60,7 +60,7 @@ def test_short_run_learns_the_translation(tmp_path: Path) -> None:
     before = held_out_l1(trainer)
     trainer.run()
     after = held_out_l1(trainer)
-    training_targets = build_dataset(trainer.config, plugins.registry(), load_size=RESOLUTION).images["image"]
+    training_targets = build_dataset(trainer.resolved, load_size=RESOLUTION).images["image"]
     mean_target = as_float_image(training_targets).mean(dim=0, keepdim=True)
     baseline = held_out_l1(trainer, lambda source: mean_target.expand(len(source), -1, -1, -1))
     # better than at the start, and better than always answering the average target

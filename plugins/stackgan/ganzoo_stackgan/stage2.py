@@ -9,12 +9,12 @@ weights come from a trained Stage-I run through the config's ``init_from``, e.g.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
 
-from ganzoo.build import build_component
+from ganzoo.build import BuildContext
 from ganzoo.interfaces import NO_CONDITION, Condition, Generator
 from ganzoo.presets import ComponentConfig
 from ganzoo_stackgan.augmentation import ConditioningAugmentation
@@ -27,7 +27,8 @@ class StageTwoGenerator(Generator):
     """Stage-I image -> encoder (to resolution / 16) + text code -> residual blocks -> 4 upsamplings.
 
     ``stage1`` describes the Stage-I generator (``{"name": ..., **kwargs}``); it is built at a
-    quarter of this resolution and never trained here. Noise only enters through Stage-I: as in
+    quarter of this resolution, through ``build`` (the builder's context, bound to the registry the
+    run uses; the installed plugins when constructed directly), and never trained here. Noise only enters through Stage-I: as in
     the paper, Stage-II assumes the randomness is already in the coarse image.
     """
 
@@ -41,6 +42,7 @@ class StageTwoGenerator(Generator):
         base_channels: int = 128,
         residual_blocks: int = 4,
         kl_weight: float = 2.0,
+        build: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__()
         levels(resolution, 16, "stackgan-stage2 generator")  # Stage-I at resolution / 4, encoded to / 16
@@ -67,15 +69,18 @@ class StageTwoGenerator(Generator):
         self.to_image = nn.Sequential(nn.Conv2d(widths[-1], channels, 3, padding=1), nn.Tanh())
         init_weights(self)
         # built after the initialisation above, which must not touch it
-        self.stage1 = self._build_stage1(stage1 or STAGE1_DEFAULT, resolution // 4, channels, condition)
+        self.stage1 = self._build_stage1(build, stage1 or STAGE1_DEFAULT, resolution // 4, channels, condition)
         self.latent_dim = self.stage1.latent_dim
 
     @staticmethod
-    def _build_stage1(description: dict[str, Any], resolution: int, channels: int, condition: Condition) -> Generator:
-        from ganzoo import plugins
+    def _build_stage1(build: Callable[..., Any] | None, description: dict[str, Any], resolution: int, channels: int,
+                      condition: Condition) -> Generator:
+        if build is None:
+            from ganzoo import plugins
 
+            build = BuildContext(plugins.registry())
         config = ComponentConfig.parse(description, "stackgan-stage2 generator parameter 'stage1'")
-        stage1 = build_component(plugins.registry(), "generator", config, resolution=resolution, channels=channels, condition=condition)
+        stage1 = build("generator", config, resolution=resolution, channels=channels, condition=condition)
         if getattr(stage1, "resolution", resolution) != resolution:
             raise ValueError(f"stage1 generator {config.name!r} makes {stage1.resolution} px images, Stage-II needs {resolution} px")
         return stage1.requires_grad_(False).eval()

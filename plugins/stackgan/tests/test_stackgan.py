@@ -128,3 +128,22 @@ def test_stacked_task_renders_both_stages() -> None:
     nets = {"generator": stage2().eval(), "conditioner": conditioner}
     grids = task.render(nets, {"z": torch.randn(2, 8), "raw": ["a red circle", "a blue square"]})
     assert {k: tuple(v.shape) for k, v in grids.items()} == {"stage1": (2, 3, 16, 16), "stage2": (2, 3, 64, 64)}
+
+
+def test_stage2_builds_its_stage1_through_the_registry_in_use() -> None:
+    """A Stage-I registered only in a private registry is found: the builder's context, not the
+    process-wide registry, builds the nested generator."""
+    from ganzoo.build import BuildContext
+    from ganzoo.registry import Registry, component
+
+    private = Registry()
+    private.add(registry().get("generator", "stackgan-stage2"))
+    private.add(component("generator", "private-stage1")(StageOneGenerator))
+    assert "private-stage1" not in registry().names("generator")
+    build = BuildContext(private)
+    generator = build("generator", {"name": "stackgan-stage2", "stage1": {**TINY_STAGE1, "name": "private-stage1"},
+                                    "condition_dim": 6, "base_channels": 4, "residual_blocks": 1},
+                      resolution=64, channels=3, condition=EMBEDDING)
+    assert isinstance(generator.stage1, StageOneGenerator) and generator.stage1.resolution == 16
+    with pytest.raises(RegistryError, match="private-stage1"):
+        StageTwoGenerator(64, 3, EMBEDDING, stage1={**TINY_STAGE1, "name": "private-stage1"})  # outside any builder: the installed plugins

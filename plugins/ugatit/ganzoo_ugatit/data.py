@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ganzoo.data import paired
-from ganzoo.data.base import DataError, InMemoryDataset
+from ganzoo.data.base import InMemoryDataset, existing_folder
 from ganzoo.data.catalog import FACADES, reads
 from ganzoo.data.unpaired import UNPAIRED_PORTS, shuffled_domains
 from ganzoo.registry import component
@@ -27,11 +27,8 @@ def facades_unpaired(
     seed: int = 0,
 ) -> InMemoryDataset:
     """CMP facades as unpaired domains: photos (A) and label maps (B); default: the data home's facades."""
-    if not Path(root).expanduser().is_dir():
-        raise DataError(
-            f"facades-unpaired dataset: no folder {root}; set dataset.root to the pix2pix facades "
-            "(train/ and test/ of 512x256 photo|label files)"
-        )
+    existing_folder(Path(root).expanduser(), "facades-unpaired dataset",
+                    "set dataset.root to the pix2pix facades: train/ and test/ of 512x256 photo|label files")
     pairs = paired.aligned(root=root, split=split, direction="AtoB", resolution=resolution, load_size=load_size,
                     channels=channels, skip_bad=skip_bad)
     return InMemoryDataset(

@@ -20,6 +20,7 @@ from ganzoo.interfaces import Condition
 from ganzoo.mix import MixError, check_mix
 from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Component
+from ganzoo.resolve import checked
 from ganzoo.testing import check_discriminator, components_of, declared_cases
 
 RES = 16
@@ -47,7 +48,7 @@ def tiny_config(**nets: dict) -> TrainConfig:
 
 
 def build_tiny() -> tuple[UGATITTask, dict[str, nn.Module]]:
-    model = build_model(tiny_config(), plugins.registry(), source=Condition())
+    model = build_model(checked(tiny_config(), plugins.registry()), source=Condition())
     assert isinstance(model.task, UGATITTask)
     return model.task, model.nets
 

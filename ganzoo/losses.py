@@ -1,4 +1,6 @@
-"""The original GAN objective (Goodfellow et al. 2014) on raw discriminator logits.
+"""The default adversarial losses: the original GAN objective (Goodfellow et al. 2014) on raw
+discriminator logits. They live in the core so that a preset's default loss (``bce``) and the
+common ``nonsaturating`` exist with no family plugin installed.
 
 The discriminator maximises ``log D(x) + log(1 - D(G(z)))`` with ``D = sigmoid(logits)``; written
 with softplus, ``-log sigmoid(x) = softplus(-x)`` and ``-log(1 - sigmoid(x)) = softplus(x)``, which
@@ -10,6 +12,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
+from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Loss
 from ganzoo.registry import component
 
@@ -48,3 +51,13 @@ def bce() -> Loss:
 def nonsaturating() -> Loss:
     """Binary cross-entropy with the non-saturating generator term: G maximises log D(G(z))."""
     return NonSaturatingBCE()
+
+
+class UnloadedLoss(Loss):
+    """Stands in for the training loss of a model rebuilt to sample or translate, which never
+    calls it: loading an export needs no plugin of the loss it was trained with."""
+
+    def _refuse(self, logits: Tensor) -> Tensor:
+        raise GanzooError("this model was loaded to sample or translate; its training loss was not rebuilt")
+
+    real = fake = generator = _refuse
