@@ -40,6 +40,9 @@ def create(resolved: Resolved, context: dict[str, Any]) -> Any:
         raise
     except (TypeError, ValueError) as error:
         raise BuildError(f"{item.qualified}: {error}") from error
+    except RuntimeError as error:  # torch refusing a size, e.g. a negative width
+        given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "its defaults"
+        raise BuildError(f"{item.qualified} cannot be built with {given} ({str(error).splitlines()[0][:200]})") from None
 
 
 @dataclass(frozen=True)

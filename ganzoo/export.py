@@ -31,6 +31,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
 from ganzoo.loading import LoadedModel, from_state, resolved_meta
 from ganzoo.mix import resolve
+from ganzoo.outputs import output_file
 from ganzoo.registry import KINDS, Registry
 from ganzoo.resolve import checked
 from ganzoo.train.checkpoint import (
@@ -77,6 +78,7 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
     path = Path(path)
     if path.suffix != ".safetensors":
         raise ExportError(f"-o {path}: an export file name must end in .safetensors")
+    output_file(path, "-o", (".safetensors",))
     state = load_checkpoint(Path(run))
     meta = read_meta(state)
     check_components(meta, plugins.registry(), run)

@@ -60,16 +60,26 @@ class LoadedModel:
             raise GanzooError(f"--class {index}: out of range; valid: 0..{classes - 1}")
         return index
 
+    @property
+    def condition(self) -> str:
+        """What the model is conditioned on, in words: ``unconditional``, ``class-conditional``, ..."""
+        kind = self.model.source.kind
+        return "unconditional" if kind == "none" else f"{kind}-conditional"
+
     def conditions(self, n: int, prompts: Sequence[str] = (), classes: Sequence[str | int] = ()) -> Any:
         """The raw condition of ``n`` samples: captions or labels (cycled), None when unconditional."""
         source = self.model.source
         if not hasattr(self.task, "sample_inputs"):
             raise GanzooError("this model translates images; use `ganzoo translate` instead of sampling")
         if source.kind == "text":
+            if classes:
+                raise GanzooError("this model is text-conditional: it takes --prompt, not --class")
             if not prompts:
                 raise GanzooError("this model is text-conditional: give at least one --prompt")
             return [prompts[i % len(prompts)] for i in range(n)]
         if source.kind == "class":
+            if prompts:
+                raise GanzooError("this model is class-conditional: it takes --class, not --prompt")
             labels = [self.label_of(c) for c in classes] or list(range(source.dim))
             return torch.tensor([labels[i % len(labels)] for i in range(n)], device=self.device)
         if prompts or classes:
@@ -125,6 +135,8 @@ class LoadedModel:
     @torch.no_grad()
     def translate(self, images: Tensor, **options: Any) -> dict[str, Tensor]:
         """Translate a batch of images in [-1, 1]; returns the task's named outputs (``output``, ...)."""
+        if hasattr(self.task, "sample_inputs"):
+            raise GanzooError(f"this model is {self.condition}: it generates from noise and translates nothing; use `ganzoo sample`")
         with evaluating(self.nets.values()):
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
 

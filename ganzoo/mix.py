@@ -7,12 +7,15 @@ feeds and the dataset layout it reads. :func:`check_mix` compares declarations a
 
 from __future__ import annotations
 
+import inspect
+import types
+import typing
 from dataclasses import dataclass
 from typing import Any, Collection
 
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Ports
-from ganzoo.presets import ComponentConfig, TrainConfig
+from ganzoo.presets import ComponentConfig, PresetError, TrainConfig, convert
 from ganzoo.registry import Component, Registry, RegistryError
 
 
@@ -47,6 +50,46 @@ def resolve(registry: Registry, kind: str, config: ComponentConfig) -> Resolved:
         return Resolved(registry.get(kind, family), {**config.kwargs, "variant": variant})
 
 
+_PLAIN = (int, float, str, bool, type(None))
+
+
+def _is_plain(hint: Any) -> bool:
+    """Whether ``hint`` is built from numbers, strings, booleans and lists/tuples/dicts of them."""
+    if hint in _PLAIN:
+        return True
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return True
+    if origin in (typing.Union, types.UnionType, list, tuple, dict):
+        return all(_is_plain(arg) for arg in typing.get_args(hint) if arg is not Ellipsis)
+    return False
+
+
+def check_argument_types(item: Resolved, key: str) -> None:
+    """Refuse a keyword argument whose value does not fit the factory's annotation, naming the
+    config key (``nets.generator.latent_dim``), the value and the expected type."""
+    factory = item.component.factory
+    try:
+        hints = typing.get_type_hints(factory.__init__ if inspect.isclass(factory) else factory)
+    except Exception:  # annotations that cannot be resolved here are not checked
+        return
+    for name, value in item.kwargs.items():
+        hint = hints.get(name)
+        if hint is None or not _is_plain(hint):
+            continue
+        if typing.get_origin(hint) is typing.Literal:
+            fits = value in typing.get_args(hint)
+        else:
+            try:
+                convert(hint, value, f"{key}.{name}")
+                fits = True
+            except PresetError:
+                fits = False
+        if not fits:
+            expected = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+            raise MixError(f"{key}.{name} = {value!r}: {item.component.qualified} takes {expected}")
+
+
 def _kinds(values: tuple[str, ...] | None) -> str:
     return "/".join(map(str, values)) if values else "any"
 
@@ -76,12 +119,15 @@ def check_mix(config: TrainConfig, registry: Registry, roles: Collection[str] | 
     task = resolve(registry, "task", config.task)
     task_class = task.component.factory
     task_label = f"task {task.name!r}"
+    check_argument_types(task, "task")
     raw = task_class.condition_kind
     dataset = loss = None
     feeder = f"the data via {task_label}"
     if roles is None:
         dataset = resolve(registry, "dataset", config.dataset)
         loss = resolve(registry, "loss", config.loss)
+        check_argument_types(dataset, "dataset")
+        check_argument_types(loss, "loss")
         check_dataset(config, dataset, task_class, task_label)
         feeder = f"dataset {dataset.name!r} via {task_label}"
 
@@ -89,6 +135,7 @@ def check_mix(config: TrainConfig, registry: Registry, roles: Collection[str] | 
     conditioner = None
     if config.conditioner is not None:
         conditioner = resolve(registry, "conditioner", config.conditioner)
+        check_argument_types(conditioner, "conditioner")
         if raw not in conditioner.ports.conditions:
             raise MixError(
                 f"conditioner {conditioner.name!r} consumes {_kinds(conditioner.ports.conditions)} "
@@ -110,6 +157,7 @@ def check_mix(config: TrainConfig, registry: Registry, roles: Collection[str] | 
         if roles is not None and role not in roles:
             continue
         item = resolve(registry, kind, config.nets[role])
+        check_argument_types(item, f"nets.{role}")
         label = f"{kind} {item.name!r}" + (f" (role {role})" if role != kind else "")
         ports = item.ports
         role_fed = task_class.role_conditions.get(role, fed)

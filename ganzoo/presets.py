@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import math
 import tomllib
 import types
 import typing
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import GanzooError
+from ganzoo.train.runtime import PRECISIONS
 
 PACKAGED_ZOO = "zoo.toml"
 #: the distribution that ships the packaged zoo.toml and the built-in components.
@@ -58,13 +60,46 @@ class ComponentConfig:
         return {"name": self.name, **self.kwargs}
 
 
+@dataclass(frozen=True)
+class Range:
+    """The valid values of a number: ``low``/``high`` bounds (``None``: unbounded), open or closed."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        return self.high is None or (value < self.high or (not self.high_open and value == self.high))
+
+    def __str__(self) -> str:
+        low = "(-inf" if self.low is None else f"{'(' if self.low_open else '['}{self.low!r}"
+        high = "inf)" if self.high is None else f"{self.high!r}{')' if self.high_open else ']'}"
+        return f"{low}, {high}"
+
+
+def ranged(default: Any, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+           high_open: bool = False) -> Any:
+    """A dataclass field whose valid values (each element, for tuples) lie in the given range."""
+    return field(default=default, metadata={"range": Range(low, high, low_open, high_open)})
+
+
+def chosen(default: str, *choices: str) -> Any:
+    """A dataclass field taking one of ``choices``."""
+    return field(default=default, metadata={"choices": choices})
+
+
 @dataclass
 class OptimConfig:
     """Adam settings of one phase's optimiser."""
 
-    lr: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    weight_decay: float = 0.0
+    lr: float = ranged(2e-4, 0, low_open=True)
+    betas: tuple[float, float] = ranged((0.5, 0.999), 0, 1, high_open=True)
+    weight_decay: float = ranged(0.0, 0)
 
 
 @dataclass
@@ -72,14 +107,10 @@ class ScheduleConfig:
     """Learning-rate schedule: ``constant``, ``linear`` (to zero from ``decay_start`` x steps on)
     or ``step`` (multiply by ``gamma`` every ``every`` steps)."""
 
-    kind: str = "constant"
-    decay_start: float = 0.5
-    every: int = 0
-    gamma: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("constant", "linear", "step"):
-            raise PresetError(f"schedule.kind {self.kind!r} is not one of constant, linear, step")
+    kind: str = chosen("constant", "constant", "linear", "step")
+    decay_start: float = ranged(0.5, 0, 1)
+    every: int = ranged(0, 0)
+    gamma: float = ranged(0.5, 0, low_open=True)
 
 
 @dataclass
@@ -87,7 +118,7 @@ class AugmentConfig:
     """Augmentation applied on the device: random crop from ``jitter`` px (0 = off) and h-flips."""
 
     flip: bool = False
-    jitter: int = 0
+    jitter: int = ranged(0, 0, 4096)
 
 
 @dataclass
@@ -101,28 +132,29 @@ class TrainConfig:
     nets: dict[str, ComponentConfig] = field(default_factory=dict)
     conditioner: ComponentConfig | None = None
     loss: ComponentConfig = field(default_factory=lambda: ComponentConfig("bce"))
-    resolution: int = 32
-    channels: int = 3
-    batch_size: int = 64
-    steps: int = 1000
-    epochs: float | None = None
-    n_critic: int = 1
-    ema: float = 0.0
-    ema_start: int = 0
+    resolution: int = ranged(32, 4, 4096)
+    channels: int = ranged(3, 1, 4)
+    batch_size: int = ranged(64, 1)
+    steps: int = ranged(1000, 1)
+    #: training length in passes over the data; replaces ``steps`` when set.
+    epochs: float | None = ranged(None, 0, low_open=True)
+    n_critic: int = ranged(1, 1)
+    ema: float = ranged(0.0, 0, 1, high_open=True)
+    ema_start: int = ranged(0, 0)
     optim: dict[str, OptimConfig] = field(default_factory=dict)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    precision: str = "auto"
-    seed: int = 0
+    precision: str = chosen("auto", *PRECISIONS)
+    seed: int = ranged(0, 0, 2**32 - 1)
     device: str = "auto"
-    log_every: int = 50
-    sample_every: int = 500
-    checkpoint_every: int = 1000
-    sample_count: int = 64
+    log_every: int = ranged(50, 1)
+    sample_every: int = ranged(500, 1)
+    checkpoint_every: int = ranged(1000, 1)
+    sample_count: int = ranged(64, 1)
     #: numbered snapshots every K steps in ``RUN/snapshots`` (0 = none).
-    snapshot_every: int = 0
+    snapshot_every: int = ranged(0, 0)
     #: how many of the newest snapshots stay (0 = all); the best one always stays.
-    keep_snapshots: int = 0
+    keep_snapshots: int = ranged(0, 0)
     #: the evaluated metric choosing ``RUN/best.pt`` ("" = the first metric evaluated).
     best_metric: str = ""
     #: parameters initialised from another run: ``{"generator.stage1": "runs/x:generator"}``.
@@ -131,9 +163,9 @@ class TrainConfig:
     freeze: list[str] = field(default_factory=list)
     #: score the model every this many steps (0 = never) with ``eval_metrics`` (empty: the task's
     #: default metric) on ``eval_count`` images from fixed noise, against the training data.
-    eval_every: int = 0
+    eval_every: int = ranged(0, 0)
     eval_metrics: list[str] = field(default_factory=list)
-    eval_count: int = 1000
+    eval_count: int = ranged(1000, 1)
     #: the feature extractors of those metrics: image features (FID, KID, IS) and text-image agreement.
     eval_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("inception-fid"))
     eval_text_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("clip"))
@@ -148,6 +180,28 @@ class TrainConfig:
     @property
     def load_size(self) -> int:
         return max(self.augment.jitter, self.resolution)
+
+
+def check_config(config: Any, where: str = "") -> None:
+    """Refuse any value outside its field's declared range or choices, naming key, value and range.
+
+    The one validation pass, run on the merged config (whichever layer set each value: a preset,
+    ./zoo.toml, --zoo, a flag or --set) and on configs read back from runs and exports.
+    """
+    for spec in dataclasses.fields(config):
+        key = f"{where}.{spec.name}" if where else spec.name
+        value = getattr(config, spec.name)
+        bounds, choices = spec.metadata.get("range"), spec.metadata.get("choices")
+        if bounds is not None and value is not None:
+            for number in value if isinstance(value, tuple) else (value,):
+                if number not in bounds:
+                    raise PresetError(f"{key} = {to_plain(value)!r} is out of range: valid {bounds}")
+        if choices is not None and value not in choices:
+            raise PresetError(f"{key} = {value!r} is not one of {', '.join(choices)}")
+        nested = value.items() if isinstance(value, dict) else [(None, value)]
+        for name, item in nested:
+            if dataclasses.is_dataclass(item):
+                check_config(item, key if name is None else f"{key}.{name}")
 
 
 def to_plain(value: Any) -> Any:
@@ -178,14 +232,15 @@ def from_plain(cls: type, data: dict[str, Any], where: str) -> Any:
         close = difflib.get_close_matches(unknown[0], names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise PresetError(f"{where}: unknown key {unknown[0]!r}{hint}; valid: {', '.join(names)}")
-    values = {key: _convert(hints[key], value, f"{where}.{key}") for key, value in data.items()}
+    values = {key: convert(hints[key], value, f"{where}.{key}") for key, value in data.items()}
     try:
         return cls(**values)
     except TypeError as error:
         raise PresetError(f"{where}: {error}") from None
 
 
-def _convert(hint: Any, value: Any, where: str) -> Any:
+def convert(hint: Any, value: Any, where: str) -> Any:
+    """``value`` as type ``hint`` (ints widen to float), or a :class:`PresetError` naming ``where``."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Any:
@@ -196,7 +251,7 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         errors = []
         for option in (a for a in args if a is not type(None)):
             try:
-                return _convert(option, value, where)
+                return convert(option, value, where)
             except PresetError as error:
                 errors.append(str(error))
         raise PresetError(errors[0])
@@ -207,12 +262,14 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise PresetError(f"{where}: expected a table, got {value!r}")
-        return {k: _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
+        return {k: convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
             raise PresetError(f"{where}: expected a list, got {value!r}")
+        if origin is tuple and args and Ellipsis not in args and len(value) != len(args):
+            raise PresetError(f"{where}: expected {len(args)} values, got {to_plain(value)!r}")
         item = args[0] if args else Any
-        return origin(_convert(item, v, where) for v in value)
+        return origin(convert(item, v, where) for v in value)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if hint in (int, str, bool) and type(value) is hint:
@@ -334,7 +391,9 @@ class PresetBook:
         for dotted, value in (overrides or {}).items():
             apply_override(table, dotted, value)
         where = f"preset {name!r} ({', '.join(self.sources.get(name, ['?']))})"
-        return from_plain(TrainConfig, {"preset": name, **table}, where)
+        config = from_plain(TrainConfig, {"preset": name, **table}, where)
+        check_config(config)
+        return config
 
 
 def apply_override(table: dict[str, Any], dotted: str, value: Any) -> None:
@@ -383,5 +442,7 @@ def load_book(extra: list[Path] | None = None, cwd: Path | None = None) -> Prese
             text = Path(path).read_text(encoding="utf-8")
         except OSError as error:
             raise PresetError(f"cannot read presets file {path}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise PresetError(f"presets file {path} is not a UTF-8 text (TOML) file") from None
         book.add_layer(text, str(path))
     return book

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Collection, Mapping
 
 from ganzoo.mix import Mix, check_mix
-from ganzoo.presets import PresetBook, TrainConfig
+from ganzoo.presets import PresetBook, TrainConfig, check_config
 from ganzoo.registry import Registry
 
 
@@ -36,11 +36,13 @@ def checked(config: TrainConfig, registry: Registry, roles: Collection[str] | No
 
 
 def validate_config(config: TrainConfig) -> None:
-    """Value checks of the merged config that need no registry (field ranges and the like).
+    """Value checks of the merged config that need no registry: every field within its declared
+    range or choices (:func:`ganzoo.presets.check_config`).
 
     The place for checks of the whole config: :func:`checked` runs it before the mix, so every
-    entry point gets it. Today the typed parsing in :mod:`ganzoo.presets` covers the field types.
+    entry point gets it.
     """
+    check_config(config)
 
 
 def resolve_run(book: PresetBook, preset: str, registry: Registry, overrides: Mapping[str, Any] | None = None) -> ResolvedRun:

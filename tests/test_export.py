@@ -226,7 +226,7 @@ def _set_config(key: str, value):
         (lambda h: h["meta"]["config"].update(colour="red"), r"unknown key 'colour'"),
         (_set_config("name", "nope"), r"unknown generator 'nope'"),
         (_set_config("width", 8), r"weights for 'generator' do not fit"),
-        (_set_config("width", -4), r"cannot rebuild the networks"),
+        (_set_config("width", -4), r"generator .tiny-gen. cannot be built with width=-4"),
         (_set_config("depth", 3), r"has no parameter 'depth'"),
     ],
     ids=["no-meta", "bad-parts", "no-config", "bad-component", "bad-kind", "newer-format", "unknown-key",

@@ -56,7 +56,7 @@ def test_parse_errors_name_file_and_line():
         ("[p]\nstep = 3\n", "unknown key 'step' \\(did you mean 'steps'\\?\\)"),
         ('[p]\nsteps = "many"\n', "p.*steps: expected int, got 'many'"),
         ("[p]\noptim.G = { lr = \"fast\" }\n", "optim.G.lr: expected float"),
-        ('[p]\nschedule = { kind = "cosine" }\n', "schedule.kind 'cosine' is not one of"),
+        ('[p]\nschedule = { kind = "cosine" }\n', "schedule.kind = 'cosine' is not one of"),
         ('[p]\nextends = "p"\n', "extends itself"),
     ],
 )

@@ -11,13 +11,19 @@ from ganzoo.errors import GanzooError
 
 
 class GanzooGroup(click.Group):
-    """Shows user errors (GanzooError) as one line instead of a traceback."""
+    """Shows user errors (GanzooError) as one line instead of a traceback; a Ctrl-C that reaches
+    here (a second one during training, or one elsewhere) stops with one line and status 130."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except GanzooError as error:
-            raise click.ClickException(str(error)) from None
+            exception = click.ClickException(str(error))
+            exception.exit_code = getattr(error, "exit_code", exception.exit_code)
+            raise exception from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise SystemExit(130) from None
 
 
 @click.group(cls=GanzooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.data.base import IMAGE_SUFFIXES
 from ganzoo.images import sample_labels, save_grid
 from ganzoo.io import write_json
 from ganzoo.loading import load
+from ganzoo.outputs import output_file
 
 #: images per interpolation row when --columns is not given.
 FRAMES = 8
@@ -50,6 +52,7 @@ def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ..
       ganzoo sample runs/demo-000 --interpolate -n 32 -o walk.png
     """
     report_broken_plugins()
+    output_file(output, "-o", IMAGE_SUFFIXES)
     loaded = load(model, device=device, ema=ema)
     if interpolate:
         frames = columns or FRAMES

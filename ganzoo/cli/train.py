@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -17,10 +18,12 @@ from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
 from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.errors import GanzooError
+from ganzoo.outputs import writable_folder
 from ganzoo.presets import TrainConfig, load_book
 from ganzoo.resolve import checked, resolve_run
 from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
-from ganzoo.train.loop import Trainer
+from ganzoo.train.lock import RunLock
+from ganzoo.train.loop import Rehearsal, Trainer
 from ganzoo.train.runtime import PRECISIONS
 from ganzoo.train.snapshots import BEST
 
@@ -198,7 +201,7 @@ def relaunch_distributed(nproc: int) -> None:
               help="Initialise a network or submodule from another run, e.g. generator.stage1=runs/stackgan-000:generator (repeatable).")
 @zoo_option
 @click.option("--nproc", type=click.IntRange(min=1), help="Run N processes with torchrun (data parallel).")
-@click.option("--dry-run", is_flag=True, help="Print the resolved config and check the mix; do not train.")
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and build the run (networks on the meta device); do not train.")
 @click.option("--quiet", is_flag=True, help="No progress bar (for scripts); the run folder is still printed.")
 def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo_files: tuple[Path, ...],
                   nproc: int | None, dry_run: bool, quiet: bool, **flags: Any) -> None:
@@ -224,58 +227,71 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         book = load_book(list(zoo_files))
         run = resolve_run(book, preset, registry, overrides_from_flags(flags, book.resolve(preset), registry))
         run_dir = out or next_run_dir(Path("runs"), preset)
+        RunLock(run_dir).refuse_if_taken()
         if (run_dir / CHECKPOINT).exists():
             raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
+    writable_folder(run_dir, "--out" if resume is None else "--resume")
     if dry_run:
+        Rehearsal(run, run_dir).rehearse()
         click.echo(json.dumps(run.config.to_dict(), indent=2))
-        console.print("[green]mix ok[/]")
+        console.print("[green]mix ok[/]: the run builds and takes a training step (on the meta device)")
         return
     config = run.config
-    trainer = Trainer(run, run_dir, resume=resume is not None)
-    main = trainer.runtime.is_main
-    log = RunLog(run_dir) if main else None
+    # the folder is locked before anything is built or written, so a second writer is refused at once
+    with RunLock(run_dir) if "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
+        trainer = Trainer(run, run_dir, resume=resume is not None)
+        main = trainer.runtime.is_main
+        log = RunLog(run_dir) if main else None
 
-    def say(text: str) -> None:
-        console.print(text)
-        log.print(text)
+        def say(text: str) -> None:
+            console.print(text)
+            log.print(text)
 
-    if main:
-        header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
-                  f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
-        log.print(header)
-        if not quiet:
-            console.print(header)
-        if trainer.fast is not None and trainer.fast.note:
-            log.print(f"fast: {trainer.fast.note}")
+        if main:
+            header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+                      f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+            log.print(header)
             if not quiet:
-                console.print(f"fast: {trainer.fast.note}")
-    try:
-        last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
-    except BaseException as error:
-        if log:
-            log.print(f"stopped at step {trainer.step}: {type(error).__name__}" + (f": {error}" if str(error) else ""))
+                console.print(header)
+            if trainer.fast is not None and trainer.fast.note:
+                log.print(f"fast: {trainer.fast.note}")
+                if not quiet:
+                    console.print(f"fast: {trainer.fast.note}")
+        try:
+            last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
+        except BaseException as error:
+            if log:
+                log.print(f"stopped at step {trainer.step}: {type(error).__name__}" + (f": {error}" if str(error) else ""))
+                log.close()
+            raise
+        finally:
+            trainer.runtime.close()
+        if main:
+            summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
+            say(f"done: step {trainer.step}; {summary}")
+            say(f"run folder: {run_dir}")
+            say(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
+            say(f"checkpoint: {run_dir / CHECKPOINT}")
+            if trainer.snapshots.best:
+                best = trainer.snapshots.best
+                say(f"best:       {run_dir / BEST} (step {best['step']}, {best['metric']}={best['value']:.4g})")
             log.close()
-        raise
-    finally:
-        trainer.runtime.close()
-    if main:
-        summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
-        say(f"done: step {trainer.step}; {summary}")
-        say(f"run folder: {run_dir}")
-        say(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
-        say(f"checkpoint: {run_dir / CHECKPOINT}")
-        if trainer.snapshots.best:
-            best = trainer.snapshots.best
-            say(f"best:       {run_dir / BEST} (step {best['step']}, {best['metric']}={best['value']:.4g})")
-        log.close()
 
 
 def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
     """The saved config of ``run_dir``; only the length and the device may change on resume."""
+    RunLock(run_dir).refuse_if_taken()
     config_path = run_dir / CONFIG
-    if not config_path.is_file() or not (run_dir / CHECKPOINT).is_file():
+    if not config_path.is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")
-    config = config_from_meta(json.loads(config_path.read_text(encoding="utf-8")))
+    try:
+        meta = json.loads(config_path.read_text(encoding="utf-8"))
+        config = config_from_meta(meta)
+    except (ValueError, KeyError, TypeError) as error:
+        raise GanzooError(f"--resume {run_dir}: {CONFIG} is damaged ({str(error).splitlines()[0][:200]})") from None
+    if not (run_dir / CHECKPOINT).is_file():
+        raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
+                          f"start it again with `ganzoo train {config.preset} --out {run_dir}`")
     changeable = {"steps", "epochs", "device", "fast"}
     fixed = sorted(k for k, v in flags.items() if v not in (None, False, (), []) and k not in changeable)
     if fixed or (preset and preset != config.preset):

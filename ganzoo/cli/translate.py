@@ -15,6 +15,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
 from ganzoo.interfaces import as_float_image
 from ganzoo.loading import LoadedModel, load
+from ganzoo.outputs import output_file, writable_folder
 from ganzoo.resolve import checked
 
 DEFAULT_OUTPUT = Path("translated")
@@ -110,6 +111,10 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
     if not paths:
         raise GanzooError(f"{input_path}: no images ({', '.join(IMAGE_SUFFIXES)})")
     target = output_path(paths[0], input_path, output)
+    if target == output:
+        output_file(target, "-o", IMAGE_SUFFIXES)
+    else:
+        writable_folder(target.parent, "-o", output)
     if any(output_path(path, input_path, output).resolve() == path.resolve() for path in paths):
         raise GanzooError(f"-o {output or DEFAULT_OUTPUT}: the outputs would overwrite the input images; choose another output")
     if examples is None:

@@ -7,6 +7,9 @@ Checkpoints hold only tensors, numbers, strings and containers of them, so they 
 from __future__ import annotations
 
 import json
+import pickle
+import warnings
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Collection
@@ -16,7 +19,7 @@ import torch
 import ganzoo
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.presets import TrainConfig, from_plain
+from ganzoo.presets import TrainConfig, check_config, from_plain
 
 if TYPE_CHECKING:
     from ganzoo.mix import Mix
@@ -48,10 +51,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # truncated, corrupted or foreign files
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{path} is not a readable ganzoo checkpoint ({first[:200]})") from None
+        with warnings.catch_warnings():  # torch warns about foreign pickle protocols before refusing them
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError if zipfile.is_zipfile(path) else ():  # torch's message advises weights_only=False: never here
+        raise CheckpointError(f"{path} is not a ganzoo checkpoint: it holds objects other than tensors, "
+                              "which ganzoo does not unpickle") from None
+    except Exception:  # truncated, corrupted or foreign files
+        raise CheckpointError(f"{path} is not a ganzoo checkpoint: not a readable torch file "
+                              "(a run folder, its checkpoint.pt or a .safetensors export is expected)") from None
     if not isinstance(state, dict) or "meta" not in state or "nets" not in state:
         raise CheckpointError(f"{path} is not a ganzoo checkpoint (missing 'meta' or 'nets')")
     return state
@@ -132,4 +140,6 @@ def check_components(meta: dict[str, Any], registry: "Registry", source: str | P
 
 
 def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    return from_plain(TrainConfig, meta["config"], "saved config")
+    config = from_plain(TrainConfig, meta["config"], "saved config")
+    check_config(config)
+    return config

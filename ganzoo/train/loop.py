@@ -7,15 +7,19 @@ statistics stay on the device and are read every ``log_every`` steps.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
 import os
 import platform
+import signal
+import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy
 import torch
@@ -44,12 +48,19 @@ from ganzoo.train.checkpoint import (
 )
 from ganzoo.train.evaluation import PeriodicEvaluation
 from ganzoo.train.fast import StaticStep, fast_enabled, settle_lr, tensor_lr
+from ganzoo.train.lock import RunLock
 from ganzoo.train.runtime import Runtime, evaluating
 from ganzoo.train.snapshots import Snapshots, snapshot_path
 
 
 class TrainingError(GanzooError):
     pass
+
+
+class TrainingInterrupted(TrainingError):
+    """Ctrl-C: the run stopped at a step boundary after saving a checkpoint."""
+
+    exit_code = 130
 
 
 class IndexStream:
@@ -141,15 +152,26 @@ class Stats:
             else:
                 self.sums[key] = value.clone()
 
-    def read(self) -> dict[str, float]:
+    def read(self, reset: bool = True) -> dict[str, float]:
+        """The means since the last reset. ``reset=False`` (a run ending between log points) keeps
+        the sums, so a resumed run's next log line averages the same steps as an uninterrupted one.
+        Sums are zeroed in place: a captured fast step keeps adding into the same tensors."""
         if not self.sums or not self.count:
             return {}
         keys = list(self.sums)
         values = torch.stack([self.sums[k] for k in keys]).div(self.count).tolist()  # one sync
-        for total in self.sums.values():
-            total.zero_()
-        self.count = 0
+        if reset:
+            for total in self.sums.values():
+                total.zero_()
+            self.count = 0
         return dict(zip(keys, values))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"sums": dict(self.sums), "count": self.count}
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
+        self.sums = {key: value.to(device) for key, value in state["sums"].items()}
+        self.count = int(state["count"])
 
 
 def environment(runtime: Runtime) -> dict[str, Any]:
@@ -233,8 +255,9 @@ class Trainer:
         self.stream = IndexStream(len(self.dataset), config.seed)
         if hasattr(self.dataset, "to"):
             self.dataset.to(device)  # batches are gathered on the device: no loader, no host copies
-        self.augment_rng = torch.Generator(device=device).manual_seed(config.seed + 1)
+        self.augment_rng = torch.Generator(device=device if device.type != "meta" else "cpu").manual_seed(config.seed + 1)
         self.step = 0
+        self.saved_step: int | None = None  # the step of the last checkpoint in run_dir
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset, run.mix)
         self.fixed = self._fixed_inputs()
@@ -393,6 +416,7 @@ class Trainer:
             "optim": {name: opt.state_dict() for name, opt in self.optimizers.items()},
             "sched": {name: sched.state_dict() for name, sched in self.schedulers.items()},
             "rng": rng,
+            "stats": self.stats.state_dict(),
             "meta": json.dumps(self.meta),
         }
 
@@ -410,7 +434,9 @@ class Trainer:
                 settle_lr(self.optimizers[name], sched, held[name])
         except (KeyError, RuntimeError, ValueError) as error:
             raise TrainingError(f"checkpoint does not match this run's networks ({str(error).splitlines()[0]})") from None
-        self.step = int(state["step"])
+        self.step = self.saved_step = int(state["step"])
+        if "stats" in state:
+            self.stats.load_state_dict(state["stats"], self.runtime.device)
         torch.set_rng_state(state["rng"]["cpu"])
         self.augment_rng.set_state(state["rng"]["augment"])
         if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
@@ -419,14 +445,37 @@ class Trainer:
             self.fast.invalidate()  # the optimiser state tensors are new objects now
 
     def save_checkpoint(self, path: Path | None = None) -> Path:
-        """The rolling ``checkpoint.pt``, or another file such as a numbered snapshot."""
+        """The rolling ``checkpoint.pt``, or another file such as a numbered snapshot; a non-finite
+        state is never saved, so the last good checkpoint stays."""
+        self.check_finite()
         self.runtime.broadcast(self.nets.values())  # BatchNorm statistics as rank 0 has them
         self.refresh_ema_batchnorm()
+        rolling = path is None
         path = path or self.run_dir / CHECKPOINT
         if self.runtime.is_main:
             save_checkpoint(path, self.state_dict())
+        if rolling:
+            self.saved_step = self.step
         self.runtime.barrier()
         return path
+
+    @torch.no_grad()
+    def check_finite(self, values: dict[str, float] | None = None) -> None:
+        """Stop, naming the step and the part, when a logged statistic (``values``, else the running
+        sums) or a network's parameters are NaN or infinite."""
+        if values is None:
+            values = {key: total.float().sum().item() for key, total in self.stats.sums.items()}
+        parts = [f"{key} is {value}" for key, value in values.items() if not math.isfinite(value)]
+        roles = [role for role, net in self.nets.items() for p in net.parameters()]
+        finite = torch.stack([torch.isfinite(p).all() for net in self.nets.values() for p in net.parameters()]).tolist()
+        broken = [role for role in self.nets if not all(ok for r, ok in zip(roles, finite) if r == role)]
+        parts += [f"the parameters of {role} are not finite" for role in broken]
+        if not parts:
+            return
+        kept = (f"the last good checkpoint (step {self.saved_step}) is kept" if self.saved_step is not None
+                else "no checkpoint was saved")
+        raise TrainingError(f"step {self.step}: training went non-finite ({'; '.join(parts)}); stopped, {kept} in {self.run_dir}. "
+                            "Lower the learning rate (optim.PHASE.lr) or check the data")
 
     def save_snapshot(self) -> Path:
         """A numbered snapshot of this step; older ones beyond ``keep_snapshots`` go."""
@@ -449,17 +498,38 @@ class Trainer:
 
     # ------------------------------------------------------------------------------------------
     def run(self, progress: "Progress | None" = None) -> dict[str, Any]:
-        """Train to ``self.steps``, logging, sampling and checkpointing on schedule."""
+        """Train to ``self.steps``, logging, sampling and checkpointing on schedule.
+
+        The run folder is locked for the duration. Ctrl-C stops at the end of the current step,
+        saves a checkpoint and raises :class:`TrainingInterrupted`; a second Ctrl-C stops at once.
+        """
+        lock = RunLock(self.run_dir) if self.runtime.is_main else None
+        if lock is not None:
+            lock.acquire()
+            if self.saved_step is None and (self.run_dir / CHECKPOINT).exists():
+                lock.release()
+                raise TrainingError(f"{self.run_dir} already holds a run; resume it or choose another folder")
+        tensorboard = open_tensorboard(self.run_dir) if lock is not None else None
+        try:
+            with _interruptible() as interrupted:
+                return self._run(progress, tensorboard, interrupted)
+        finally:
+            if progress:
+                progress.stop()
+            if tensorboard is not None:
+                tensorboard.close()
+            if lock is not None:
+                lock.release()
+
+    def _run(self, progress: "Progress | None", tensorboard: Any, interrupted: Callable[[], bool]) -> dict[str, Any]:
         config, main = self.config, self.runtime.is_main
         if main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.run_dir / CONFIG, self.meta)
             write_json(self.run_dir / ENVIRONMENT, environment(self.runtime))
             _truncate_metrics(self.run_dir / METRICS, self.step)
         last: dict[str, Any] = {}
         tick_time, tick_step = time.perf_counter(), self.step
         images_per_step = config.batch_size * self.runtime.world
-        tensorboard = open_tensorboard(self.run_dir) if main else None
         if progress:
             progress.start(self.step, self.steps)
         self._train_mode()
@@ -467,7 +537,8 @@ class Trainer:
             self.train_step()
             done = self.step == self.steps
             if self.step % config.log_every == 0 or done:
-                values = self.stats.read()
+                values = self.stats.read(reset=self.step % config.log_every == 0)
+                self.check_finite(values)
                 now = time.perf_counter()
                 rate = (self.step - tick_step) * images_per_step / max(now - tick_time, 1e-9)
                 tick_time, tick_step = now, self.step
@@ -496,10 +567,11 @@ class Trainer:
                 self.save_snapshot()
             if main:
                 self.keep_best()  # after the step's evaluation and snapshot
-        if progress:
-            progress.stop()
-        if tensorboard is not None:
-            tensorboard.close()
+            if interrupted() and not done:
+                if self.saved_step != self.step:
+                    self.save_checkpoint()
+                raise TrainingInterrupted(f"interrupted at step {self.step} of {self.steps}; checkpoint saved. "
+                                          f"Continue with: ganzoo train --resume {self.run_dir}")
         return last
 
     def evaluate(self, tensorboard: Any = None) -> dict[str, float]:
@@ -527,6 +599,40 @@ class Trainer:
             module.eval()
 
 
+class Rehearsal(Trainer):
+    """What ``--dry-run`` builds: the run's dataset, networks, optimisers and fixed sample inputs,
+    with the networks on the meta device (shapes only: no memory, no arithmetic), then one
+    training step there, so a dry run fails where the run would. Nothing is written."""
+
+    def __init__(self, run: ResolvedRun, run_dir: Path) -> None:
+        Runtime.create(run.config.device, run.config.precision)  # the run's device must exist here too
+        with warnings.catch_warnings():  # init_from copies into meta parameters: shapes checked, values dropped
+            warnings.simplefilter("ignore")
+            try:
+                super().__init__(run, run_dir, runtime=Runtime(torch.device("meta"), "fp32"))
+            except NotImplementedError:  # a component reads tensor values while building: rehearse on the CPU
+                super().__init__(run, run_dir, runtime=Runtime(torch.device("cpu"), "fp32"))
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                group["fused"] = False  # fused kernels have no meta version
+
+    def _batch(self, indices: Tensor, epochs: Tensor | None = None, augment: bool = True) -> dict[str, Any]:
+        return super()._batch(indices, epochs, augment=False)  # random crops draw on a real device
+
+    def rehearse(self) -> None:
+        try:
+            self.train_step()
+        except NotImplementedError:  # an operation the meta device lacks: the build itself was checked
+            return
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            raise TrainingError(f"the networks do not work together: the first training step fails ({_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
+
+
 class Progress:
     """The interface the loop reports to (the CLI renders it with rich)."""
 
@@ -534,6 +640,30 @@ class Progress:
     def advance(self, step: int) -> None: ...
     def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
     def stop(self) -> None: ...
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[Callable[[], bool]]:
+    """Within the block, a first SIGINT only raises a flag (read at step boundaries); the default
+    handler is back at once, so a second SIGINT raises KeyboardInterrupt wherever the run is.
+
+    Single-process runs in the main thread only: the processes of a distributed run would stop at
+    different steps.
+    """
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread() or torch.distributed.is_initialized():
+        yield flag.is_set
+        return
+
+    def first(signum: int, frame: Any) -> None:
+        flag.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield flag.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def open_tensorboard(run_dir: Path):
@@ -549,5 +679,14 @@ def _truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop log lines written after the checkpoint so the log matches the weights."""
     if not path.is_file():
         return
-    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and json.loads(line).get("step", 0) <= step]
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if _logged_step(line) <= step]
     atomic_write(path, lambda f: f.write(("\n".join(kept) + ("\n" if kept else "")).encode()))
+
+
+def _logged_step(line: str) -> float:
+    """The step of a log line; infinite (dropped) for a line a killed run left half-written."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return math.inf
+    return entry.get("step", 0) if isinstance(entry, dict) and isinstance(entry.get("step", 0), int) else math.inf
