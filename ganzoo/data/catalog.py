@@ -11,13 +11,15 @@ its ``ganzoo_components`` hook.
 from __future__ import annotations
 
 import functools
+import inspect
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ganzoo.errors import GanzooError
 
 if TYPE_CHECKING:
-    from ganzoo.registry import Registry
+    from ganzoo.registry import Component, Registry
 
 #: where file hosts only serve a browser (Google Drive's confirmation page), ``--from FILE`` is the way.
 BROWSER_ONLY = "the host serves it to a browser only: download it there, then pass the file with --from"
@@ -104,6 +106,32 @@ def reads(entry: KnownDataset) -> Callable[[Callable[..., Any]], Callable[..., A
         return load
 
     return wrap
+
+
+def home_copy(loader: "Component", name: str, entry: KnownDataset, description: str, **defaults: Any) -> "Component":
+    """A thin dataset component reading the data home's copy of ``entry`` with ``loader``.
+
+    ``defaults`` fix the layout of the dataset as distributed (sub-folders, direction, size); they
+    stay parameters, so ``ganzoo info`` shows them and a preset may still change them. ``root``
+    defaults to the data home (``--data PATH`` sets it).
+    """
+    from ganzoo.registry import Component
+
+    signature = inspect.signature(loader.factory)
+    unknown = sorted(set(defaults) - set(signature.parameters))
+    if unknown:
+        raise TypeError(f"dataset {loader.name!r} has no parameter {', '.join(unknown)}")
+
+    @reads(entry)
+    def load(root: str | None = None, **kwargs: Any) -> Any:
+        return loader.factory(root=root, **{**defaults, **kwargs})
+
+    load.__signature__ = signature.replace(parameters=[  # type: ignore[attr-defined]
+        p.replace(default=None if p.name == "root" else defaults.get(p.name, p.default)) for p in signature.parameters.values()
+    ])
+    load.__doc__ = description
+    load.__name__ = name.replace("-", "_")
+    return Component("dataset", name, load, description, ports=loader.ports, module=sys._getframe(1).f_globals.get("__name__", ""))
 
 
 @dataclass
