@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import math
 import os
@@ -606,6 +607,8 @@ class Rehearsal(Trainer):
 
     def __init__(self, run: ResolvedRun, run_dir: Path) -> None:
         Runtime.create(run.config.device, run.config.precision)  # the run's device must exist here too
+        # the eager step: the fast step runs the same body, and its tensor learning rates need real values
+        run = dataclasses.replace(run, config=dataclasses.replace(run.config, fast="off"))
         with warnings.catch_warnings():  # init_from copies into meta parameters: shapes checked, values dropped
             warnings.simplefilter("ignore")
             try:

@@ -18,7 +18,7 @@ import torch
 from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
 from ganzoo.train.checkpoint import load_checkpoint
-from ganzoo.train.fast import capture_blocker, fast_enabled
+from ganzoo.train.fast import AUTO_ON_CUDA, capture_blocker, fast_enabled
 from ganzoo.train.loop import Trainer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,7 +144,8 @@ def test_eager_run_resumes_a_fast_checkpoint_with_float_learning_rates(tiny_host
 
 
 def test_auto_is_on_for_cuda_only_and_bad_modes_are_refused():
-    assert fast_enabled("auto", torch.device("cuda")) and not fast_enabled("auto", torch.device("cpu"))
+    assert not fast_enabled("auto", torch.device("cpu"))
+    assert fast_enabled("auto", torch.device("cuda")) == AUTO_ON_CUDA  # off until a GPU parity run
     assert fast_enabled("on", torch.device("cpu")) and not fast_enabled("off", torch.device("cuda"))
     with pytest.raises(GanzooError, match="auto, on, off"):
         fast_enabled("fastest", torch.device("cpu"))
