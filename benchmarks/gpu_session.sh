@@ -75,7 +75,7 @@ EOF
 done
 
 stage "4. end-to-end ganzoo train (data, logging, samples, checkpoints) vs the bench step rate"
-run $GANZOO train dcgan --device "$DEVICE" "${DCGAN[@]}" --steps $TRAIN_STEPS --quiet --out "$OUT/train-dcgan" \
+run $GANZOO train dcgan --device "$DEVICE" --fast "${DCGAN[@]}" --steps $TRAIN_STEPS --quiet --out "$OUT/train-dcgan" \
     --set log_every=100 --set sample_every=1000 --set checkpoint_every=1000
 run $PYTHON - "$OUT" <<'EOF' | tee "$OUT/train-vs-bench.txt"
 import json, sys
