@@ -160,6 +160,12 @@ def _validated(path: Path, header: Any, tensors: dict[str, Tensor]) -> Export:
     meta = header["meta"]
     if not isinstance(meta.get("config"), dict) or not isinstance(meta.get("source"), dict):
         raise broken("'meta' lacks the run's 'config' or 'source'")
+    source = meta["source"]
+    if not isinstance(source.get("kind"), str) or not isinstance(source.get("dim", 0), int) or isinstance(source.get("dim", 0), bool):
+        raise broken(f"'meta.source' {source!r} is not {{kind: text, dim: integer}}")
+    names = meta.get("class_names")
+    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        raise broken(f"'meta.class_names' {names!r} is not a list of names")
     components = []
     for entry in header["components"]:
         if not isinstance(entry, dict) or set(entry) != {"kind", "name", "distribution", "version"} or not all(isinstance(v, str) for v in entry.values()):

@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from ganzoo.cli import cli
 from ganzoo.export import HEADER_KEY
 
-FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 KEYS = ["task", "dataset", "nets", "generator", "discriminator", "loss", "conditioner", "resolution", "channels", "batch_size",
         "steps", "epochs", "n_critic", "ema", "ema_start", "optim", "G", "D", "lr", "betas", "schedule", "kind", "augment",
