@@ -217,6 +217,31 @@ HORSE2ZEBRA = KnownDataset(
 _MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 
 
+def _reed_text(dataset: str, captions_id: str, stackgan: str, embeddings_id: str, images: int) -> tuple[Archive, Archive]:
+    """Reed et al.'s captions (``cvpr2016_<dataset>``) and StackGAN's optional embeddings
+    (``<stackgan>.zip``) of one dataset: both on Google Drive, so browser-only and unchecksummed."""
+    captions = Archive(
+        part="captions",
+        filename=f"cvpr2016_{dataset}.tar.gz",
+        urls=(f"https://drive.google.com/open?id={captions_id}",),
+        checksum=None,
+        place=((f"cvpr2016_{dataset}/text_c10", "text_c10"),),
+        expect=Expect(counts=(("text_c10/*/*.txt", images),)),
+        note=BROWSER_ONLY,
+    )
+    embeddings = Archive(
+        part="embeddings",
+        filename=f"{stackgan}.zip",
+        urls=(f"https://drive.google.com/open?id={embeddings_id}",),
+        checksum=None,
+        place=((f"{stackgan}/train", "train"), (f"{stackgan}/test", "test")),
+        expect=Expect(counts=(("*/char-CNN-RNN-embeddings.pickle", 2), ("*/filenames.pickle", 2))),
+        optional=True,
+        note=BROWSER_ONLY + " (StackGAN's char-CNN-RNN embeddings and its train/test file lists)",
+    )
+    return captions, embeddings
+
+
 def _mnist_file(part: str, filename: str, md5: str) -> Archive:
     return Archive(
         part=part,
@@ -275,25 +300,7 @@ CUB200_REED = KnownDataset(
                    ("CUB_200_2011/images.txt", "images.txt"), ("CUB_200_2011/train_test_split.txt", "train_test_split.txt")),
             expect=Expect(counts=(("images/*/*.jpg", 11788), ("images.txt", 1))),
         ),
-        Archive(
-            part="captions",
-            filename="cvpr2016_cub.tar.gz",
-            urls=("https://drive.google.com/open?id=0B0ywwgffWnLLZW9uVHNjb2JmNlE",),
-            checksum=None,
-            place=(("cvpr2016_cub/text_c10", "text_c10"),),
-            expect=Expect(counts=(("text_c10/*/*.txt", 11788),)),
-            note=BROWSER_ONLY,
-        ),
-        Archive(
-            part="embeddings",
-            filename="birds.zip",
-            urls=("https://drive.google.com/open?id=0B3y_msrWZaXLT1BZdVdycDY5TEE",),
-            checksum=None,
-            place=(("birds/train", "train"), ("birds/test", "test")),
-            expect=Expect(counts=(("*/char-CNN-RNN-embeddings.pickle", 2), ("*/filenames.pickle", 2))),
-            optional=True,
-            note=BROWSER_ONLY + " (StackGAN's char-CNN-RNN embeddings and its train/test file lists)",
-        ),
+        *_reed_text("cub", "0B0ywwgffWnLLZW9uVHNjb2JmNlE", "birds", "0B3y_msrWZaXLT1BZdVdycDY5TEE", 11788),
     ),
     notes="Captions and embeddings are on Google Drive (no published checksums): fetch them in a browser, then --from.",
 )
@@ -313,25 +320,7 @@ FLOWERS102_REED = KnownDataset(
             place=(("jpg", "jpg"),),
             expect=Expect(counts=(("jpg/*.jpg", 8189),)),
         ),
-        Archive(
-            part="captions",
-            filename="cvpr2016_flowers.tar.gz",
-            urls=("https://drive.google.com/open?id=0B0ywwgffWnLLcms2WWJQRFNSWXM",),
-            checksum=None,
-            place=(("cvpr2016_flowers/text_c10", "text_c10"),),
-            expect=Expect(counts=(("text_c10/*/*.txt", 8189),)),
-            note=BROWSER_ONLY,
-        ),
-        Archive(
-            part="embeddings",
-            filename="flowers.zip",
-            urls=("https://drive.google.com/open?id=0B3y_msrWZaXLaUc0UXpmcnhaVmM",),
-            checksum=None,
-            place=(("flowers/train", "train"), ("flowers/test", "test")),
-            expect=Expect(counts=(("*/char-CNN-RNN-embeddings.pickle", 2), ("*/filenames.pickle", 2))),
-            optional=True,
-            note=BROWSER_ONLY + " (StackGAN's char-CNN-RNN embeddings and its train/test file lists)",
-        ),
+        *_reed_text("flowers", "0B0ywwgffWnLLcms2WWJQRFNSWXM", "flowers", "0B3y_msrWZaXLaUc0UXpmcnhaVmM", 8189),
     ),
     notes="Captions and embeddings are on Google Drive (no published checksums): fetch them in a browser, then --from.",
 )
