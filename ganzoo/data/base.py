@@ -40,6 +40,15 @@ def existing_folder(folder: Path, what: str, expected: str = "") -> Path:
     raise DataError(f"{what}: no folder {folder}{detail}{found}")
 
 
+def offered_condition(condition: str, offered: dict[str, Condition], what: str) -> Condition:
+    """The condition a loader was asked for, among those it ``offered``; else a one-line error naming them."""
+    if condition not in offered:
+        names = list(offered)
+        choices = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        raise DataError(f"{what} provides the conditions {choices}, not {condition!r}")
+    return offered[condition]
+
+
 class InMemoryDataset(Dataset):
     """Images (uint8 ``[N, C, H, W]`` per key), optional labels and captions, all in memory.
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.conditioning.embeddings import load_numpy_pickle
-from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, read_images
+from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, offered_condition, read_images
 from ganzoo.data.folder import labelled_paths
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
@@ -32,12 +32,6 @@ from ganzoo.registry import component
 TEXT_PORTS = Ports(channels=(1, 3), conditions=("none", "text"), features=frozenset({"images"}))
 #: how a class name becomes captions for ``flowers102`` (drawn in turn, like real captions).
 FLOWER_TEMPLATES = ("a photo of a {}", "a {} flower", "a close-up photo of a {}, a type of flower")
-
-
-def _provided(condition: str, offered: dict[str, Condition], what: str) -> Condition:
-    if condition not in offered:
-        raise DataError(f"{what} provides the conditions {', '.join(offered)}, not {condition!r}")
-    return offered[condition]
 
 
 def _captioned(
@@ -94,7 +88,7 @@ def captions_reed(
     """Images with caption files in the Reed et al. / StackGAN layout (``text_c10/<class>/<image>.txt``)."""
     base = Path(root).expanduser()
     what = f"captions-reed {base}"
-    provided = _provided(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
+    provided = offered_condition(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     image_dir, text_dir = base / images, base / text
     for folder, parameter in ((image_dir, "images"), (text_dir, "text")):
         existing_folder(folder, what, f"parameter {parameter}={folder.name!r}")
@@ -129,7 +123,7 @@ def captions_jsonl(
     """Images and captions listed in a JSON-lines manifest (``{"image": ..., "caption": ...}``)."""
     path = Path(manifest).expanduser()
     what = f"captions-jsonl {path}"
-    provided = _provided(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
+    provided = offered_condition(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     if not path.is_file():
         raise DataError(f"{what}: manifest file does not exist (parameter manifest)")
     captions: dict[Path, list[str]] = {}
@@ -186,7 +180,7 @@ def flowers102(
     unnamed = [c for c in classes if c not in flower_names]
     if unnamed:
         raise DataError(f"{what}: {len(unnamed)} class folders have no name in {names_file} (e.g. {unnamed[0]})")
-    provided = _provided(
+    provided = offered_condition(
         condition, {"none": NO_CONDITION, "class": Condition("class", len(classes)), "text": Condition("text")}, what
     )
     pairs = [(p, [t.format(flower_names[classes[label]]) for t in FLOWER_TEMPLATES]) for p, label in zip(paths, labels)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ganzoo.data.base import DataError, InMemoryDataset
+from ganzoo.data.base import DataError, InMemoryDataset, offered_condition
 from ganzoo.data.catalog import CIFAR10, reads
 from ganzoo.data.mnist import resize
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
@@ -49,9 +49,7 @@ def cifar10(
     """CIFAR-10 (binary version) from the data home or ``root``, 10 classes; ``limit`` keeps the first N."""
     if split not in SPLITS:
         raise DataError(f"cifar10: split must be one of {', '.join(SPLITS)}, not {split!r}")
-    provided = {"none": NO_CONDITION, "class": Condition("class", CLASSES)}
-    if condition not in provided:
-        raise DataError(f"cifar10 provides the conditions none or class, not {condition!r}")
+    provided = offered_condition(condition, {"none": NO_CONDITION, "class": Condition("class", CLASSES)}, "cifar10")
     if channels != 3:
         raise DataError(f"cifar10: images are colour; channels must be 3, not {channels}")
     folder = Path(str(root)).expanduser()
@@ -66,7 +64,7 @@ def cifar10(
         resolution=resolution,
         labels=labels,
         num_classes=CLASSES,
-        condition=provided[condition],
+        condition=provided,
         class_names=names[:CLASSES] if len(names) >= CLASSES else [str(i) for i in range(CLASSES)],
         name=f"cifar10/{split}",
     )

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganzoo.data.base import DataError, InMemoryDataset, existing_folder
+from ganzoo.data.base import DataError, InMemoryDataset, existing_folder, offered_condition
 from ganzoo.data.catalog import MNIST, reads
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
@@ -81,9 +81,7 @@ def mnist(
         raise DataError(f"mnist: split must be one of {', '.join(SPLITS)}, not {split!r}")
     if channels not in (1, 3):
         raise DataError(f"mnist: channels must be 1 (grey) or 3 (grey repeated), not {channels}")
-    provided = {"none": NO_CONDITION, "class": Condition("class", CLASSES)}
-    if condition not in provided:
-        raise DataError(f"mnist provides the conditions none or class, not {condition!r}")
+    provided = offered_condition(condition, {"none": NO_CONDITION, "class": Condition("class", CLASSES)}, "mnist")
     folder = existing_folder(Path(str(root)).expanduser(), "mnist", "pass the folder holding the IDX files")
     image_stem, label_stem = SPLITS[split]
     digits = read_idx(find_idx(folder, image_stem), IMAGES_MAGIC)
@@ -102,7 +100,7 @@ def mnist(
         resolution=resolution,
         labels=labels,
         num_classes=CLASSES,
-        condition=provided[condition],
+        condition=provided,
         class_names=[str(digit) for digit in range(CLASSES)],
         name=f"mnist/{split}",
     )

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from ganzoo.data.base import InMemoryDataset, to_uint8_tensor
+from ganzoo.data.base import InMemoryDataset, offered_condition, to_uint8_tensor
 from ganzoo.interfaces import Condition, Ports
 from ganzoo.registry import component
 
@@ -138,16 +138,14 @@ def shapes(resolution: int = 32, load_size: int | None = None, channels: int = 3
         images.append(_to_channels(draw_shape(spec, size, COLOURS[fg_name], COLOURS[bg_name]), channels))
         labels.append(SHAPES.index(spec.shape))
         captions.append(captions_for(spec, fg_name, bg_name))
-    provided = {"none": Condition(), "class": Condition("class", len(SHAPES)), "text": Condition("text")}
-    if condition not in provided:
-        raise ValueError(f"shapes provides the conditions none, class or text, not {condition!r}")
+    provided = offered_condition(condition, {"none": Condition(), "class": Condition("class", len(SHAPES)), "text": Condition("text")}, "shapes")
     return InMemoryDataset(
         {"image": torch.stack(images)},
         resolution=resolution,
         labels=torch.tensor(labels),
         num_classes=len(SHAPES),
         captions=captions,
-        condition=provided[condition],
+        condition=provided,
         class_names=SHAPES,
         name="shapes",
     )

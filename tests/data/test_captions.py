@@ -112,7 +112,7 @@ def test_jsonl_missing_images_fail_or_are_skipped(tmp_path: Path) -> None:
 
 def test_captioned_data_refuses_class_condition(tmp_path: Path) -> None:
     write_reed(tmp_path, {"a": ["one"]})
-    with pytest.raises(DataError, match="provides the conditions none, text, not 'class'"):
+    with pytest.raises(DataError, match="provides the conditions none or text, not 'class'"):
         captions_reed(root=str(tmp_path), resolution=8, condition="class")
 
 
