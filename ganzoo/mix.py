@@ -86,7 +86,10 @@ def check_argument_types(item: Resolved, key: str) -> None:
             except PresetError:
                 fits = False
         if not fits:
-            expected = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+            if typing.get_origin(hint) is typing.Literal:
+                expected = "one of " + ", ".join(map(repr, typing.get_args(hint)))
+            else:
+                expected = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
             raise MixError(f"{key}.{name} = {value!r}: {item.component.qualified} takes {expected}")
 
 

@@ -1,3 +1,4 @@
+import inspect
 import types
 
 import pytest
@@ -14,6 +15,7 @@ from ganzoo.registry import (
     UnknownComponent,
     collect,
     component,
+    with_defaults,
 )
 
 
@@ -114,3 +116,37 @@ def test_collect_takes_what_a_module_defines_not_what_it_imports():
 
 def test_collect_keeps_every_component_of_a_plain_dict():
     assert collect({"a": toy_gen, "b": toy_gen_wide}) == [toy_gen, toy_gen_wide]
+
+
+class ToyNet:
+    def __init__(self, width: int, norm: str = "batch", spectral: bool = False) -> None:
+        self.width, self.norm, self.spectral = width, norm, spectral
+
+
+def test_with_defaults_is_a_thin_variant_that_keeps_signature_and_types():
+    from ganzoo.mix import MixError, Resolved, check_argument_types
+
+    base = component("discriminator", "toy-net")(ToyNet)
+    variant = component("discriminator", "toy-net-sn", description="spectral")(with_defaults(base, norm="none", spectral=True))
+    assert variant.parameters() == {"width": inspect.Parameter.empty, "norm": "none", "spectral": True}
+    built = variant.create(width=3)
+    assert (built.width, built.norm, built.spectral) == (3, "none", True)
+    assert variant.create(width=3, spectral=False).spectral is False  # a changed default stays a parameter
+    with pytest.raises(BadArguments, match="has no parameter 'depth'"):
+        variant.create(width=3, depth=2)
+    with pytest.raises(MixError, match=r"nets.discriminator.width = 'wide': discriminator 'toy-net-sn' takes int"):
+        check_argument_types(Resolved(variant, {"width": "wide"}), "nets.discriminator")
+    assert variant.module == __name__
+
+
+def test_with_defaults_refuses_a_parameter_the_factory_lacks():
+    with pytest.raises(TypeError, match="'ToyNet' has no parameter colour"):
+        with_defaults(ToyNet, colour="red")
+
+
+def test_a_literal_parameter_names_its_choices():
+    from ganzoo.data.paired import paired
+    from ganzoo.mix import MixError, Resolved, check_argument_types
+
+    with pytest.raises(MixError, match=r"dataset.layout = 'sideways': dataset 'paired' takes one of 'aligned', 'folders'"):
+        check_argument_types(Resolved(paired, {"layout": "sideways"}), "dataset")

@@ -7,10 +7,9 @@
   StackGAN's ``filenames.pickle``, read with an unpickler that accepts no classes at all).
 * ``captions-jsonl``: a JSON-lines manifest, one ``{"image": PATH, "caption": TEXT or [TEXT, ...]}``
   per line, image paths relative to the manifest; lines naming the same image add captions.
-* ``flowers102``: Oxford-102 flowers in ``{root}/{split}/<class>/*.jpg`` with captions *built
-  from the class names* in ``cat_to_name.json`` ("a photo of a pink primrose"): the real
-  human-written captions of Reed et al. are not available offline, so this set teaches the
-  class, not fine-grained descriptions. It also provides the class label.
+
+Captions built from class names (``flowers102``, any ``image-folder`` with the text condition) are
+in :mod:`ganzoo.data.folder`.
 
 Every sample carries all of its captions; the loop draws one per sample from the index and the
 epoch (:meth:`InMemoryDataset.caption`), so runs are reproducible and every caption is seen.
@@ -25,31 +24,25 @@ import torch
 
 from ganzoo.conditioning.embeddings import load_numpy_pickle
 from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, offered_condition, read_images
-from ganzoo.data.folder import labelled_paths
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
 
 TEXT_PORTS = Ports(channels=(1, 3), conditions=("none", "text"), features=frozenset({"images"}))
-#: how a class name becomes captions for ``flowers102`` (drawn in turn, like real captions).
-FLOWER_TEMPLATES = ("a photo of a {}", "a {} flower", "a close-up photo of a {}, a type of flower")
 
 
 def _captioned(
     pairs: list[tuple[Path, list[str]]], *, what: str, name: str, resolution: int, load_size: int | None,
-    channels: int, condition: Condition, skip_bad: bool, labels: list[int] | None = None,
-    class_names: list[str] | None = None,
+    channels: int, condition: str, skip_bad: bool,
 ) -> InMemoryDataset:
     """Decode the images of ``(path, captions)`` pairs once and keep them with their captions."""
+    provided = offered_condition(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     images, kept = read_images([p for p, _ in pairs], channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad,
                                min_size=resolution)
     return InMemoryDataset(
         {"image": torch.stack(images)},  # type: ignore[arg-type]
         resolution=resolution,
         captions=[pairs[i][1] for i in kept],
-        labels=torch.tensor([labels[i] for i in kept]) if labels is not None else None,
-        num_classes=len(class_names or ()),
-        class_names=class_names,
-        condition=condition,
+        condition=provided,
         name=name,
     )
 
@@ -88,7 +81,6 @@ def captions_reed(
     """Images with caption files in the Reed et al. / StackGAN layout (``text_c10/<class>/<image>.txt``)."""
     base = Path(root).expanduser()
     what = f"captions-reed {base}"
-    provided = offered_condition(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     image_dir, text_dir = base / images, base / text
     for folder, parameter in ((image_dir, "images"), (text_dir, "text")):
         existing_folder(folder, what, f"parameter {parameter}={folder.name!r}")
@@ -108,7 +100,7 @@ def captions_reed(
     if not pairs:
         raise DataError(f"{what}: no captioned images found under {image_dir}")
     return _captioned(pairs, what=what, name=f"captions-reed:{base.name}", resolution=resolution, load_size=load_size,
-                      channels=channels, condition=provided, skip_bad=skip_bad)
+                      channels=channels, condition=condition, skip_bad=skip_bad)
 
 
 @component("dataset", "captions-jsonl", ports=TEXT_PORTS)
@@ -123,7 +115,6 @@ def captions_jsonl(
     """Images and captions listed in a JSON-lines manifest (``{"image": ..., "caption": ...}``)."""
     path = Path(manifest).expanduser()
     what = f"captions-jsonl {path}"
-    provided = offered_condition(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     if not path.is_file():
         raise DataError(f"{what}: manifest file does not exist (parameter manifest)")
     captions: dict[Path, list[str]] = {}
@@ -150,39 +141,4 @@ def captions_jsonl(
     if not pairs:
         raise DataError(f"{what}: none of the listed images exist")
     return _captioned(pairs, what=what, name=f"captions-jsonl:{path.stem}", resolution=resolution, load_size=load_size,
-                      channels=channels, condition=provided, skip_bad=skip_bad)
-
-
-@component(
-    "dataset", "flowers102", ports=Ports(channels=(1, 3), conditions=("none", "class", "text"), features=frozenset({"images"}))
-)
-def flowers102(
-    root: str,
-    split: str = "train",
-    resolution: int = 64,
-    load_size: int | None = None,
-    channels: int = 3,
-    condition: str = "text",
-    skip_bad: bool = False,
-) -> InMemoryDataset:
-    """Oxford-102 flowers (class folders + cat_to_name.json); captions are built from class names."""
-    base = Path(root).expanduser()
-    what = f"flowers102 {base}"
-    folder, names_file = base / split, base / "cat_to_name.json"
-    existing_folder(folder, what, f"root {root!r}, split {split!r}")
-    if not names_file.is_file():
-        raise DataError(f"{what}: no {names_file} mapping class folders to flower names")
-    try:
-        flower_names: dict[str, str] = json.loads(names_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise DataError(f"{names_file}: not valid JSON ({error.msg})") from None
-    paths, labels, classes = labelled_paths(folder)
-    unnamed = [c for c in classes if c not in flower_names]
-    if unnamed:
-        raise DataError(f"{what}: {len(unnamed)} class folders have no name in {names_file} (e.g. {unnamed[0]})")
-    provided = offered_condition(
-        condition, {"none": NO_CONDITION, "class": Condition("class", len(classes)), "text": Condition("text")}, what
-    )
-    pairs = [(p, [t.format(flower_names[classes[label]]) for t in FLOWER_TEMPLATES]) for p, label in zip(paths, labels)]
-    return _captioned(pairs, what=what, name=f"flowers102:{split}", resolution=resolution, load_size=load_size, channels=channels,
-                      condition=provided, skip_bad=skip_bad, labels=labels, class_names=[flower_names[c] for c in classes])
+                      channels=channels, condition=condition, skip_bad=skip_bad)

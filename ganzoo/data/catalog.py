@@ -11,7 +11,6 @@ its ``ganzoo_components`` hook.
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
@@ -115,22 +114,11 @@ def home_copy(loader: "Component", name: str, entry: KnownDataset, description: 
     stay parameters, so ``ganzoo info`` shows them and a preset may still change them. ``root``
     defaults to the data home (``--data PATH`` sets it).
     """
-    from ganzoo.registry import Component
+    from ganzoo.registry import Component, with_defaults
 
-    signature = inspect.signature(loader.factory)
-    unknown = sorted(set(defaults) - set(signature.parameters))
-    if unknown:
-        raise TypeError(f"dataset {loader.name!r} has no parameter {', '.join(unknown)}")
-
-    @reads(entry)
-    def load(root: str | None = None, **kwargs: Any) -> Any:
-        return loader.factory(root=root, **{**defaults, **kwargs})
-
-    load.__signature__ = signature.replace(parameters=[  # type: ignore[attr-defined]
-        p.replace(default=None if p.name == "root" else defaults.get(p.name, p.default)) for p in signature.parameters.values()
-    ])
-    load.__doc__ = description
+    load = reads(entry)(with_defaults(loader, root=None, **defaults))
     load.__name__ = name.replace("-", "_")
+    load.__doc__ = description
     return Component("dataset", name, load, description, ports=loader.ports, module=sys._getframe(1).f_globals.get("__name__", ""))
 
 

@@ -1,14 +1,19 @@
-"""Paired image-to-image data: aligned A|B files and two folders of same-named images.
+"""Paired image-to-image data: one ``paired`` loader, two layouts of ``{root}/{split}/``.
 
-Both layouts read ``{root}/{split}/...`` so that ``--split test`` picks the evaluation pairs, and
-both give ``source`` (the input) and ``image`` (the target) per ``direction``: ``AtoB`` translates
+* ``aligned``: each file holds A on the left and B on the right (the pix2pix datasets);
+* ``folders``: ``A/`` and ``B/`` hold same-named images (matched by file stem).
+
+``aligned`` and ``paired-folders`` are the same loader with the layout fixed. ``--split test``
+picks the evaluation pairs, and every layout gives ``source`` (the input) and ``image`` (the target) per ``direction``: ``AtoB`` translates
 A into B, ``BtoA`` the reverse. The pix2pix facades set stores the photo as A (left) and the label
 map as B (right), so labels -> photo is ``BtoA``.
 """
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
+from typing import Literal
 
 import torch
 from PIL import Image, UnidentifiedImageError
@@ -16,33 +21,15 @@ from torch import Tensor
 
 from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, existing_folder, list_images, read_images
 from ganzoo.interfaces import Condition, Ports
-from ganzoo.registry import component
+from ganzoo.registry import component, with_defaults
 
-DIRECTIONS = ("AtoB", "BtoA")
+Direction = Literal["AtoB", "BtoA"]
+DIRECTIONS: tuple[str, ...] = typing.get_args(Direction)
+PairedLayout = Literal["aligned", "folders"]
 #: an aligned file must be at least this many times wider than tall to hold two images side by side.
 MIN_PAIR_ASPECT = 1.5
 
 _PORTS = Ports(channels=(1, 3), conditions=("image",), features=frozenset({"paired"}))
-
-
-def _split_folder(root: str, split: str, what: str) -> Path:
-    return existing_folder(Path(root).expanduser() / split, what, f"root {root!r}, split {split!r}")
-
-
-def _check_direction(direction: str) -> None:
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
-
-
-def _paired(a: list[Tensor], b: list[Tensor], direction: str, resolution: int, channels: int, name: str) -> InMemoryDataset:
-    source, target = (a, b) if direction == "AtoB" else (b, a)
-    return InMemoryDataset(
-        {"source": torch.stack(source), "image": torch.stack(target)},
-        resolution=resolution,
-        layout="paired",
-        condition=Condition("image", channels),
-        name=name,
-    )
 
 
 def _side_by_side(paths: list[Path], what: str, skip_bad: bool) -> list[Path]:
@@ -71,40 +58,15 @@ def split_pair(img: Image.Image) -> list[Image.Image]:
     return [img.crop((0, 0, half, height)), img.crop((half, 0, 2 * half, height))]
 
 
-@component("dataset", "aligned", ports=_PORTS)
-def aligned(
-    root: str,
-    split: str = "train",
-    direction: str = "AtoB",
-    resolution: int = 256,
-    load_size: int | None = None,
-    channels: int = 3,
-    skip_bad: bool = False,
-) -> InMemoryDataset:
-    """Aligned pairs, A on the left and B on the right of each file in ``{root}/{split}/``."""
-    _check_direction(direction)
-    what = f"aligned dataset {Path(root) / split}"
-    paths = _side_by_side(list_images(_split_folder(root, split, "aligned dataset")), what, skip_bad)
-    pairs, _ = read_images(paths, channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad, prepare=split_pair,
-                           min_size=resolution)
-    a, b = [pair[0] for pair in pairs], [pair[1] for pair in pairs]  # type: ignore[index]
-    return _paired(a, b, direction, resolution, channels, f"aligned:{Path(root).name}/{split}")
+def _aligned_pairs(folder: Path, what: str, size: int, resolution: int, channels: int, skip_bad: bool) -> tuple[list[Tensor], list[Tensor]]:
+    """A and B halves of the side-by-side files in ``folder``."""
+    paths = _side_by_side(list_images(folder), what, skip_bad)
+    pairs, _ = read_images(paths, channels=channels, size=size, what=what, skip_bad=skip_bad, prepare=split_pair, min_size=resolution)
+    return [pair[0] for pair in pairs], [pair[1] for pair in pairs]  # type: ignore[index]
 
 
-@component("dataset", "paired-folders", ports=_PORTS)
-def paired_folders(
-    root: str,
-    split: str = "train",
-    direction: str = "AtoB",
-    resolution: int = 256,
-    load_size: int | None = None,
-    channels: int = 3,
-    skip_bad: bool = False,
-) -> InMemoryDataset:
-    """Pairs from ``{root}/{split}/A/`` and ``{root}/{split}/B/``, matched by file name (stem)."""
-    _check_direction(direction)
-    folder = _split_folder(root, split, "paired-folders dataset")
-    what = f"paired-folders dataset {folder}"
+def _folder_pairs(folder: Path, what: str, size: int, resolution: int, channels: int, skip_bad: bool) -> tuple[list[Tensor], list[Tensor]]:
+    """Images of ``folder/A`` and ``folder/B`` matched by file stem; a pair survives only if both decode."""
     by_stem: dict[str, dict[str, Path]] = {}
     for side in ("A", "B"):
         existing_folder(folder / side, what, f"expected {folder}/A and {folder}/B with same-named images")
@@ -119,12 +81,57 @@ def paired_folders(
         for stem in sorted(set(by_stem[side]) - set(by_stem[other])):
             unmatched.add(f"in {side} without a partner in {other}", by_stem[side][stem])
     unmatched.settle(skip_bad)
-    stems = sorted(set(by_stem["A"]) & set(by_stem["B"]))
-    size = load_size or resolution
-    a, kept_a = read_images([by_stem["A"][s] for s in stems], channels=channels, size=size, what=f"{what}/A", skip_bad=skip_bad,
-                            min_size=resolution)
-    b, kept_b = read_images([by_stem["B"][s] for s in stems], channels=channels, size=size, what=f"{what}/B", skip_bad=skip_bad,
-                            min_size=resolution)
-    a_by_pair, b_by_pair = dict(zip(kept_a, a)), dict(zip(kept_b, b))
-    both = sorted(a_by_pair.keys() & b_by_pair.keys())  # a pair survives only if both images decoded
-    return _paired([a_by_pair[i] for i in both], [b_by_pair[i] for i in both], direction, resolution, channels, f"paired-folders:{Path(root).name}/{split}")
+    matched = sorted(set(by_stem["A"]) & set(by_stem["B"]))
+    decoded = {}
+    for side in ("A", "B"):
+        images, kept = read_images([by_stem[side][s] for s in matched], channels=channels, size=size, what=f"{what}/{side}",
+                                   skip_bad=skip_bad, min_size=resolution)
+        decoded[side] = dict(zip(kept, images))
+    both = sorted(decoded["A"].keys() & decoded["B"].keys())
+    return [decoded["A"][i] for i in both], [decoded["B"][i] for i in both]  # type: ignore[misc]
+
+
+#: how each paired layout is read: ``aligned`` A|B files, or same-named files in ``A/`` and ``B/``.
+_READERS = {"aligned": _aligned_pairs, "folders": _folder_pairs}
+
+
+def read_pairs(
+    root: str, split: str, layout: PairedLayout, resolution: int, load_size: int | None, channels: int, skip_bad: bool, what: str
+) -> tuple[list[Tensor], list[Tensor]]:
+    """The A and B images of ``{root}/{split}`` in ``layout``, decoded at ``load_size or resolution``."""
+    if layout not in _READERS:
+        raise ValueError(f"layout must be one of {', '.join(_READERS)}, got {layout!r}")
+    folder = existing_folder(Path(root).expanduser() / split, what, f"root {root!r}, split {split!r}")
+    return _READERS[layout](folder, f"{what} {folder}", load_size or resolution, resolution, channels, skip_bad)
+
+
+@component("dataset", "paired", ports=_PORTS)
+def paired(
+    root: str,
+    split: str = "train",
+    layout: PairedLayout = "aligned",
+    direction: Direction = "AtoB",
+    resolution: int = 256,
+    load_size: int | None = None,
+    channels: int = 3,
+    skip_bad: bool = False,
+) -> InMemoryDataset:
+    """Image pairs in ``{root}/{split}/``: side-by-side A|B files (``aligned``) or ``A/`` and ``B/`` folders."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
+    a, b = read_pairs(root, split, layout, resolution, load_size, channels, skip_bad, f"paired dataset ({layout})")
+    source, target = (a, b) if direction == "AtoB" else (b, a)
+    return InMemoryDataset(
+        {"source": torch.stack(source), "image": torch.stack(target)},
+        resolution=resolution,
+        layout="paired",
+        condition=Condition("image", channels),
+        name=f"paired:{Path(root).name}/{split}",
+    )
+
+
+aligned = component("dataset", "aligned", description="Aligned pairs, A on the left and B on the right of each file in {root}/{split}/",
+                    ports=_PORTS)(with_defaults(paired, layout="aligned"))
+paired_folders = component("dataset", "paired-folders", ports=_PORTS,
+                           description="Pairs from {root}/{split}/A/ and {root}/{split}/B/, matched by file name (stem)")(
+    with_defaults(paired, layout="folders"))

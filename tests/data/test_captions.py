@@ -1,5 +1,5 @@
-"""Captioned loaders: the Reed/StackGAN layout, JSON-lines manifests and flowers102 (captions from
-class names), with caption rotation and validation."""
+"""Captioned loaders: the Reed/StackGAN layout and JSON-lines manifests, with caption rotation
+and validation (captions from class names are tested with the image-folder loader)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ import torch
 from PIL import Image
 
 from ganzoo.data.base import DataError
-from ganzoo.data.captions import FLOWER_TEMPLATES, captions_jsonl, captions_reed, flowers102
+from ganzoo.data.captions import captions_jsonl, captions_reed
 from ganzoo.interfaces import Condition
 from ganzoo.plugins import registry
-from tests.shared_data import SHARED_DATA
-
-FLOWERS = SHARED_DATA / "flowers102"
 
 
 def write_image(path: Path, colour: tuple[int, int, int] = (255, 0, 0), size: int = 16) -> None:
@@ -33,7 +30,7 @@ def write_reed(root: Path, captions: dict[str, list[str]]) -> None:
         (root / "text_c10" / "001.cls" / f"{stem}.txt").write_text("\n".join(lines) + "\n")
 
 
-@pytest.mark.parametrize("name", ["captions-reed", "captions-jsonl", "flowers102"])
+@pytest.mark.parametrize("name", ["captions-reed", "captions-jsonl"])
 def test_captioned_datasets_are_registered_for_text(name: str) -> None:
     item = registry().get("dataset", name)
     assert "text" in item.ports.conditions and "images" in item.ports.features
@@ -114,21 +111,3 @@ def test_captioned_data_refuses_class_condition(tmp_path: Path) -> None:
     write_reed(tmp_path, {"a": ["one"]})
     with pytest.raises(DataError, match="provides the conditions none or text, not 'class'"):
         captions_reed(root=str(tmp_path), resolution=8, condition="class")
-
-
-@pytest.mark.realdata
-@pytest.mark.skipif(not FLOWERS.is_dir(), reason=f"Oxford-102 flowers not found at {FLOWERS}")
-def test_flowers102_captions_come_from_class_names() -> None:
-    names = json.loads((FLOWERS / "cat_to_name.json").read_text())
-    data = flowers102(root=str(FLOWERS), split="valid", resolution=32)
-    assert data.condition == Condition("text") and data[0]["image"].shape == (3, 32, 32)
-    first_class = data.class_names[int(data.labels[0])]
-    assert first_class == names["1"]
-    assert data.captions[0] == [t.format(first_class) for t in FLOWER_TEMPLATES]
-    labelled = flowers102(root=str(FLOWERS), split="valid", resolution=16, condition="class")
-    assert labelled.condition == Condition("class", 102)
-
-
-def test_flowers102_explains_a_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"no folder .*train \(root"):
-        flowers102(root=str(tmp_path))

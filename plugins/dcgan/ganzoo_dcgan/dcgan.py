@@ -14,7 +14,6 @@ spectral normalisation (Miyato et al. 2018): each weight is divided by its large
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Literal
 
@@ -23,7 +22,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
 from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator, Ports
-from ganzoo.registry import component
+from ganzoo.registry import component, with_defaults
 from ganzoo_dcgan.heads import NETWORK_CONDITIONS, ConditionEncoder, ProjectionHead, checked_condition
 
 RESOLUTIONS = (32, 64, 128)
@@ -202,4 +201,4 @@ dcgan_sn_discriminator = component(
     "dcgan-sn",
     description="DCGAN discriminator with spectral normalisation instead of BatchNorm (Miyato et al. 2018)",
     ports=PORTS,
-)(functools.partial(_discriminator, spectral_norm=True))
+)(with_defaults(_discriminator, spectral_norm=True))

@@ -9,13 +9,11 @@ the features after the first layer, where it is cheap (:class:`ConditionedInput`
 
 from __future__ import annotations
 
-import functools
-
 from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
 from ganzoo.interfaces import Condition, Discriminator, Ports
-from ganzoo.registry import component
+from ganzoo.registry import component, with_defaults
 from ganzoo_pix2pix.layers import ConditionedInput, Norm, check_norm, init_weights, norm_layer
 
 MAX_WIDTH_FACTOR = 8
@@ -105,8 +103,8 @@ patchgan = component(
 patchgan_sn = component(
     "discriminator", "patchgan-sn",
     description="PatchGAN with spectral normalisation on every convolution (no other norm by default)", ports=_PORTS,
-)(functools.partial(PatchDiscriminator, norm="none", spectral_norm=True))
+)(with_defaults(PatchDiscriminator, norm="none", spectral_norm=True))
 pixelgan = component(
     "discriminator", "pixelgan", description="PixelGAN: 1x1 convolutions, a logit per pixel (judges colour, not structure)",
     ports=_PORTS,
-)(functools.partial(PatchDiscriminator, n_layers=0))
+)(with_defaults(PatchDiscriminator, n_layers=0))

@@ -8,12 +8,10 @@ by 4 works.
 
 from __future__ import annotations
 
-import functools
-
 from torch import Tensor, nn
 
 from ganzoo.interfaces import Condition, Generator, Ports
-from ganzoo.registry import component
+from ganzoo.registry import component, with_defaults
 from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, init_weights, norm_layer
 
 DOWNSAMPLINGS = 2
@@ -95,7 +93,7 @@ resnet = component(
 )(ResNetGenerator)
 resnet_9blocks = component(
     "generator", "resnet-9blocks", description="ResNet generator with 9 residual blocks (the usual choice at 256x256)", ports=_PORTS
-)(functools.partial(ResNetGenerator, blocks=9))
+)(with_defaults(ResNetGenerator, blocks=9))
 resnet_6blocks = component(
     "generator", "resnet-6blocks", description="ResNet generator with 6 residual blocks (the usual choice at 128x128)", ports=_PORTS
-)(functools.partial(ResNetGenerator, blocks=6))
+)(with_defaults(ResNetGenerator, blocks=6))

@@ -8,14 +8,13 @@ stays on at test time: the generator's only noise.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import torch
 from torch import Tensor, nn
 
 from ganzoo.interfaces import Condition, Generator, Ports
-from ganzoo.registry import component
+from ganzoo.registry import component, with_defaults
 from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, init_weights, norm_layer
 
 #: decoder layers (counted from the bottleneck) that get dropout, as in the paper.
@@ -101,8 +100,8 @@ unet = component(
     ports=_ports(POWER_OF_TWO_RESOLUTIONS),
 )(UNetGenerator)
 unet_256 = component("generator", "unet-256", description="The paper's U-Net for 256x256 images (8 levels)", ports=_ports((256,)))(
-    functools.partial(UNetGenerator, resolution=256)
+    with_defaults(UNetGenerator, resolution=256)
 )
 unet_128 = component("generator", "unet-128", description="U-Net for 128x128 images (7 levels)", ports=_ports((128,)))(
-    functools.partial(UNetGenerator, resolution=128)
+    with_defaults(UNetGenerator, resolution=128)
 )
