@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -48,14 +49,21 @@ def list_command(kind: str | None, pattern: str | None, as_json: bool) -> None:
         missing = load_book().unrunnable()
         click.echo(json.dumps({"components": [_row(i) for i in items], "broken": broken, "missing_plugins": missing}, indent=2))
         return
-    table = Table(title=f"{len(items)} components", title_justify="left")
-    for column in ("name", "kind", "provided by"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("description", overflow="fold")
-    for item in items:
-        provider = f"{item.provider.distribution} {item.provider.version}" if item.provider else ""
-        table.add_row(escape(item.name), item.kind, escape(provider), escape(item.description))
-    console.print(table)
+    console.print(f"{len(items)} components (versions: --json or `ganzoo info NAME`)")
+    name_width = max((len(i.name) for i in items), default=4)
+    provider_width = max((len(i.provider.distribution) for i in items if i.provider), default=11)
+    for group in (kind,) if kind else KINDS:  # one table per kind, columns aligned across them
+        rows = [i for i in items if i.kind == group]
+        if not rows:
+            continue
+        table = Table(title=f"[bold]{group}[/] ({len(rows)})", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("name", no_wrap=True, min_width=name_width)
+        table.add_column("provided by", no_wrap=True, min_width=provider_width)
+        table.add_column("description", overflow="fold", ratio=1)
+        for item in rows:
+            table.add_row(escape(item.name), escape(item.provider.distribution if item.provider else ""),
+                          escape(item.description.replace("``", "")))  # docstring first lines, shown without RST quotes
+        console.print(table)
     for b in host.broken:
         console.print(f"[red]broken[/] plugin [bold]{escape(b.plugin)}[/] ({escape(b.distribution)} {escape(b.version)}): {escape(b.cause)}")
     report_missing_plugins(load_book())
