@@ -28,6 +28,13 @@ def test_list_filters_by_kind_and_wildcard(tiny_host):
     assert {r["name"] for r in data["components"]} == {"shapes", "shapes-paired", "shapes-unpaired"}
 
 
+def test_list_table_groups_by_kind(tiny_host):
+    output = run("list", "tiny-*").output
+    generators, losses = output.index("generator (2)"), output.index("loss (1)")
+    assert generators < output.index("tiny-translator") < losses < output.index("tiny-bce")
+    assert "tiny-plugin" in output and "discriminator (" in output and "dataset (" not in output
+
+
 def test_list_shows_broken_plugins(tiny_host):
     from ganzoo.plugins import BrokenPlugin
 
