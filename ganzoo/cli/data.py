@@ -110,24 +110,36 @@ def list_command(as_json: bool, root: Path | None) -> None:
     report_broken_plugins()
 
 
-def _parts_to_get(entry: KnownDataset, part: str | None, source: str | None, home: Path) -> list[str]:
-    """The named part; else the part ``--from`` names by its file name (or the only one); else the missing required ones."""
+def _parts_to_get(entry: KnownDataset, part: str | None, source: str | None, home: Path) -> list[tuple[str, str | None]]:
+    """``(part, where from)`` to fetch: the named part; else the part ``--from`` names by its file
+    name (or the only one); from a folder, every part whose file is there and not yet fetched;
+    else the missing required parts, from the catalog's URLs."""
+    if source is not None and Path(source).expanduser().is_dir():
+        folder = Path(source).expanduser()
+        recorded = read_record(entry.name, home)["parts"]
+        wanted = [entry.archive(part)] if part else [a for a in entry.archives if a.part not in recorded]
+        found = [(a.part, str(folder / a.filename)) for a in wanted if (folder / a.filename).is_file()]
+        if wanted and not found:
+            raise GanzooError(f"--from {source}: the folder holds none of the files of {entry.name} wanted "
+                              f"({', '.join(a.filename for a in wanted)})")
+        return found
     if part is not None:
-        return [entry.archive(part).part]
+        return [(entry.archive(part).part, source)]
     if source is not None:
         if len(entry.archives) == 1:
-            return [entry.archives[0].part]
-        by_name = [a.part for a in entry.archives if a.filename == Path(source.split("?")[0]).name]
+            return [(entry.archives[0].part, source)]
+        by_name = [(a.part, source) for a in entry.archives if a.filename == Path(source.split("?")[0]).name]
         if by_name:
             return by_name
         raise GanzooError(f"--from {source}: which part of {entry.name} is it? Add --part "
-                          f"({', '.join(f'{a.part} = {a.filename}' for a in entry.archives)})")
-    return missing_parts(entry, home)
+                          f"({', '.join(f'{a.part} = {a.filename}' for a in entry.archives)}), or pass the folder holding them")
+    return [(name, None) for name in missing_parts(entry, home)]
 
 
 @data_group.command("get")
 @click.argument("name")
-@click.option("--from", "source", metavar="URL|FILE", help="Take the archive from this URL or local file instead of the catalog's URL.")
+@click.option("--from", "source", metavar="URL|FILE|FOLDER",
+              help="Take the archive from this URL or local file instead of the catalog's URL; a folder gives every part whose file it holds.")
 @click.option("--part", help="Which part of a dataset of several archives (e.g. captions); default: every required part not yet here.")
 @root_option
 @click.option("--no-verify", is_flag=True, help="Accept an archive whose checksum is not the official one (the record says so).")
@@ -139,6 +151,7 @@ def get_command(name: str, source: str | None, part: str | None, root: Path | No
       ganzoo data get facades
       ganzoo data get facades --from ~/Downloads/facades.tar.gz
       ganzoo data get cub200-reed --part captions --from cvpr2016_cub.tar.gz
+      ganzoo data get mnist --from ~/Downloads   # every part whose file is there
     """
     home = root or data_home()
     entry = catalog(plugins.registry()).get(name)
@@ -147,9 +160,9 @@ def get_command(name: str, source: str | None, part: str | None, root: Path | No
         console.print(f"{entry.name} is already in {dataset_dir(entry.name, home)} ({status(entry, home)}); "
                       f"`ganzoo data check {entry.name}` re-checks it, --part PART fetches a part again")
         return
-    for part_name in parts:
+    for part_name, part_source in parts:
         archive = entry.archive(part_name)
-        done = fetch.get_part(entry, archive, home, source, not no_verify, DownloadBar())
+        done = fetch.get_part(entry, archive, home, part_source, not no_verify, DownloadBar())
         colour = "green" if done["verified"] else "yellow"
         console.print(f"[{colour}]{entry.name} {part_name}[/]: {escape(done['checksum'])}; "
                       + ", ".join(f"{n} x {escape(g)}" for g, n in done["counts"].items()))

@@ -1,5 +1,5 @@
 """`ganzoo data get/check/list` against a loopback server: download with progress, checksum refusal,
-resume after an interruption, --from FILE, offline, damaged archives, layout checks, the record."""
+resume after an interruption, --from FILE or FOLDER, offline, damaged archives, layout checks, the record."""
 
 from __future__ import annotations
 
@@ -236,3 +236,35 @@ def test_check_finds_damage_and_adopts_a_copy_placed_by_hand(home, tmp_path):
 def test_unknown_dataset_names_the_known_ones(home):
     result = data("get", "facade")
     assert result.exit_code == 1 and "Did you mean 'facades'" in result.output
+
+
+def test_from_a_folder_takes_every_part_whose_file_it_holds(home, tmp_path):
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    (downloads / "toy.tar.gz").write_bytes(toy_archive())
+    names = io.BytesIO()
+    with tarfile.open(fileobj=names, mode="w:gz") as bundle:
+        info = tarfile.TarInfo("meta/names.txt")
+        info.size = 4
+        bundle.addfile(info, io.BytesIO(b"red\n"))
+    images = toy_entry((closed_port_url(FILE),), None).archives[0]
+    labels = Archive(part="labels", filename="names.tar.gz", urls=(closed_port_url("/names.tar.gz"),), checksum=None,
+                     place=(("meta", "."),), expect=Expect(counts=(("names.txt", 1),)))
+    entry = toy_entry((), None)
+    register(KnownDataset(**{**vars(entry), "archives": (images, labels)}))
+
+    result = data("get", "toy", "--from", downloads)  # only the images are there so far
+    assert result.exit_code == 0, result.output
+    assert set(read_record("toy", home)["parts"]) == {"images"} and "missing labels" in result.output
+    result = data("get", "toy", "--from", downloads / "toy.tar.gz")
+    assert result.exit_code == 0 and "toy images" in result.output  # one file names its part
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = data("get", "toy", "--from", empty)
+    assert result.exit_code == 1 and "holds none of the files of toy wanted (names.tar.gz)" in result.output
+
+    (downloads / "names.tar.gz").write_bytes(names.getvalue())
+    result = data("get", "toy", "--from", downloads)  # fetches what is missing, not the images again
+    assert result.exit_code == 0, result.output
+    assert "toy labels" in result.output and "toy images" not in result.output
+    assert set(read_record("toy", home)["parts"]) == {"images", "labels"} and "toy: unverified" in result.output
