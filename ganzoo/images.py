@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 from torch import Tensor
-from torchvision.utils import make_grid
 
 from ganzoo.io import atomic_write
 
@@ -76,10 +75,17 @@ def layout(images: dict[str, Tensor], columns: int | None = None, max_rows_per_k
     return torch.cat(tiles), columns, rows
 
 
+def _tiled(tiles: Tensor, columns: int) -> Tensor:
+    # torchvision is imported here, not at the top: importing it costs every command ~1.5 s
+    from torchvision.utils import make_grid
+
+    return make_grid(tiles, nrow=columns, padding=PADDING, pad_value=1.0)
+
+
 def grid(images: dict[str, Tensor], columns: int | None = None, max_rows_per_kind: int = 8) -> Tensor:
     """One picture ``[C, H, W]`` in [-1, 1] of named image batches (see :func:`layout`)."""
     tiles, columns, _ = layout(images, columns, max_rows_per_kind)
-    return make_grid(tiles, nrow=columns, padding=PADDING, pad_value=1.0)
+    return _tiled(tiles, columns)
 
 
 def sample_labels(raw: Any, class_names: Sequence[str] | None = None) -> list[str] | None:
@@ -104,7 +110,7 @@ def labelled_grid(images: dict[str, Tensor], columns: int | None = None, labels:
     (captions) number the cells and are listed under the grid, number by number.
     """
     tiles, columns, rows = layout(images, columns, max_rows_per_kind)
-    picture = to_pil(make_grid(tiles, nrow=columns, padding=PADDING, pad_value=1.0)).convert("RGB")
+    picture = to_pil(_tiled(tiles, columns)).convert("RGB")
     several = len(images) > 1
     labels = list(labels) if labels is not None else None
     shared = labels is not None and all(len({labels[i] for i in row.samples if i < len(labels)}) <= 1 for row in rows)

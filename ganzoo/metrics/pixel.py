@@ -6,14 +6,16 @@ any resolution and match how pix2pix results are usually reported.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
-import torchmetrics
 from torch import Tensor
 
 from ganzoo.metrics.base import ImageMetric, to_unit_range
 from ganzoo.registry import component
+
+if TYPE_CHECKING:  # torchmetrics is imported when a metric is built: at import it costs every command ~1 s
+    import torchmetrics
 
 
 class TorchMetric(ImageMetric):
@@ -42,16 +44,22 @@ class LowerIsBetter(TorchMetric):
 @component("metric", "l1")
 def l1() -> ImageMetric:
     """Mean absolute pixel error on [0, 1] images (lower is better)."""
+    import torchmetrics
+
     return LowerIsBetter(torchmetrics.MeanAbsoluteError())
 
 
 @component("metric", "psnr")
 def psnr() -> ImageMetric:
     """Peak signal-to-noise ratio in dB, per image then averaged (higher is better)."""
+    import torchmetrics.image
+
     return TorchMetric(torchmetrics.image.PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3)))
 
 
 @component("metric", "ssim")
 def ssim() -> ImageMetric:
     """Structural similarity (Gaussian 11x11 window), averaged over images (higher is better)."""
+    import torchmetrics.image
+
     return TorchMetric(torchmetrics.image.StructuralSimilarityIndexMeasure(data_range=1.0))

@@ -16,9 +16,6 @@ from typing import ClassVar, Iterable
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torchmetrics.image.fid import FrechetInceptionDistance
-from torchmetrics.image.inception import InceptionScore
-from torchmetrics.image.kid import KernelInceptionDistance
 
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.extractors import FeatureExtractor
@@ -114,6 +111,8 @@ class FID(SetMetric):
     def compute(self, fake: FeatureSet, real: FeatureSet | None) -> float:
         assert real is not None
         self.at_least(2, (fake, real), "fid")
+        from torchmetrics.image.fid import FrechetInceptionDistance  # here: importing torchmetrics costs every command ~1.4 s
+
         metric = FrechetInceptionDistance(feature=GivenFeatures(fake.features.shape[1]))
         metric.update(real.features, real=True)
         metric.update(fake.features, real=False)
@@ -130,6 +129,8 @@ class KID(SetMetric):
         assert real is not None
         self.at_least(2, (fake, real), "kid")
         size = min(1000, len(fake), len(real))
+        from torchmetrics.image.kid import KernelInceptionDistance
+
         with warnings.catch_warnings(), torch.random.fork_rng():
             warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
             torch.manual_seed(0)  # the subsets are drawn at random: the same ones every time
@@ -154,6 +155,8 @@ class InceptionScoreMetric(SetMetric):
         if fake.logits is None:
             raise MetricError("is needs class logits from the extractor (e.g. inception-fid)")
         self.at_least(2, (fake,), "is")
+        from torchmetrics.image.inception import InceptionScore
+
         with warnings.catch_warnings(), torch.random.fork_rng():
             warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
             torch.manual_seed(0)

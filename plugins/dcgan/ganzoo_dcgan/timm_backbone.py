@@ -12,7 +12,6 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import timm
 from torch import Tensor, nn
 
 from ganzoo.interfaces import Condition, Discriminator, Ports
@@ -26,6 +25,8 @@ def create_backbone(variant: str, resolution: int, channels: int, pretrained: st
     Models with a fixed input size (ViTs, Swin) are built for ``resolution``; convolutional ones
     take any size.
     """
+    import timm  # here, not at the top: every ganzoo command loads this plugin, few build a timm net
+
     if not timm.is_model(variant):
         close = difflib.get_close_matches(variant, timm.list_models(), n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
