@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
 from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator, Ports
+from ganzoo.layers import dcgan_init
 from ganzoo.registry import component, with_defaults
 from ganzoo_dcgan.heads import NETWORK_CONDITIONS, ConditionEncoder, ProjectionHead, checked_condition
 
@@ -37,19 +38,6 @@ def resolution_blocks(resolution: int, channels: int, network: str) -> int:
     if channels not in CHANNELS:
         raise ValueError(f"{network} works with {' or '.join(map(str, CHANNELS))} channels, not {channels}")
     return int(math.log2(resolution)) - 2
-
-
-def dcgan_init(module: nn.Module) -> None:
-    """The paper's initialisation: weights from N(0, 0.02), BatchNorm scales from N(1, 0.02), zero biases."""
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
-        elif isinstance(layer, nn.BatchNorm2d):
-            nn.init.normal_(layer.weight, 1.0, 0.02)
-        else:
-            continue
-        if getattr(layer, "bias", None) is not None:
-            nn.init.zeros_(layer.bias)
 
 
 def down_block(in_channels: int, out_channels: int, batch_norm: bool) -> list[nn.Module]:

@@ -1,5 +1,5 @@
-"""Pieces shared by the pix2pix networks: normalisation choice, dropout-as-noise, conditioning
-input and the paper's N(0, 0.02) initialisation."""
+"""Pieces shared by the pix2pix networks: normalisation choice, dropout-as-noise and conditioning
+input (the paper's N(0, 0.02) initialisation is the core's ``ganzoo.layers.dcgan_init``)."""
 
 from __future__ import annotations
 
@@ -103,15 +103,3 @@ class ConditionedInput(nn.Module):
         self._check(condition)
         projected = self.project(condition.to(features.dtype))
         return torch.cat([features, projected[:, :, None, None].expand(-1, -1, *features.shape[-2:])], dim=1)
-
-
-def init_weights(module: nn.Module, std: float = 0.02) -> None:
-    """Convolutions ~ N(0, std), normalisation scales ~ N(1, std), biases 0 (the paper's init)."""
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(layer.weight, 0.0, std)
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-        elif isinstance(layer, nn.BatchNorm2d):
-            nn.init.normal_(layer.weight, 1.0, std)
-            nn.init.zeros_(layer.bias)

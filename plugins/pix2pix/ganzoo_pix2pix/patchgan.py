@@ -13,8 +13,9 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
 from ganzoo.interfaces import Condition, Discriminator, Ports
+from ganzoo.layers import dcgan_init
 from ganzoo.registry import component, with_defaults
-from ganzoo_pix2pix.layers import ConditionedInput, Norm, check_norm, init_weights, norm_layer
+from ganzoo_pix2pix.layers import ConditionedInput, Norm, check_norm, norm_layer
 
 MAX_WIDTH_FACTOR = 8
 
@@ -53,7 +54,7 @@ class PatchDiscriminator(Discriminator):
         self.net = _pixel_layers(self.input.out_channels, base_channels, norm, joined) if n_layers == 0 else _patch_layers(
             self.input.out_channels, base_channels, n_layers, norm, joined
         )
-        init_weights(self)
+        dcgan_init(self)
         if spectral_norm:
             for name, layer in list(self.net.named_children()):
                 if isinstance(layer, nn.Conv2d):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from ganzoo.interfaces import Condition, Generator, Ports
+from ganzoo.layers import dcgan_init
 from ganzoo.registry import component, with_defaults
-from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, init_weights, norm_layer
+from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, norm_layer
 
 DOWNSAMPLINGS = 2
 
@@ -77,7 +78,7 @@ class ResNetGenerator(Generator):
             width //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(width, channels, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        init_weights(self)
+        dcgan_init(self)
 
     def forward(self, z: Tensor | None, condition: Tensor | None = None) -> Tensor:
         if condition is None:

@@ -14,8 +14,9 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.interfaces import Condition, Generator, Ports
+from ganzoo.layers import dcgan_init
 from ganzoo.registry import component, with_defaults
-from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, init_weights, norm_layer
+from ganzoo_pix2pix.layers import NoiseDropout, Norm, check_norm, norm_layer
 
 #: decoder layers (counted from the bottleneck) that get dropout, as in the paper.
 DROPOUT_LAYERS = 3
@@ -75,7 +76,7 @@ class UNetGenerator(Generator):
             if step < DROPOUT_LAYERS and dropout > 0:
                 layers.append(NoiseDropout(dropout))
             self.ups.append(nn.Sequential(*layers))
-        init_weights(self)
+        dcgan_init(self)
 
     def forward(self, z: Tensor | None, condition: Tensor | None = None) -> Tensor:
         if condition is None:

@@ -64,15 +64,3 @@ class ResidualBlock(nn.Module):
 def replicate(vector: Tensor, size: int) -> Tensor:
     """``[B, D] -> [B, D, size, size]``: a text code joined to every position of a feature map."""
     return vector[:, :, None, None].expand(-1, -1, size, size)
-
-
-def init_weights(module: nn.Module) -> None:
-    """DCGAN initialisation the reference code uses: conv/linear ~ N(0, 0.02), norm scale ~ N(1, 0.02)."""
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.Linear)):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            nn.init.normal_(layer.weight, 1.0, 0.02)
-            nn.init.zeros_(layer.bias)

@@ -7,8 +7,9 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.interfaces import NO_CONDITION, Condition, Discriminator, Generator
+from ganzoo.layers import dcgan_init
 from ganzoo_stackgan.augmentation import ConditioningAugmentation
-from ganzoo_stackgan.layers import down_block, init_weights, levels, replicate, require_embedding, up_block
+from ganzoo_stackgan.layers import down_block, levels, replicate, require_embedding, up_block
 
 
 class StageOneGenerator(Generator):
@@ -42,7 +43,7 @@ class StageOneGenerator(Generator):
         widths = [max(width >> i, 1) for i in range(steps + 1)]  # halved at every upsampling
         self.upsample = nn.Sequential(*(up_block(a, b) for a, b in zip(widths, widths[1:])))
         self.to_image = nn.Sequential(nn.Conv2d(widths[-1], channels, 3, padding=1), nn.Tanh())
-        init_weights(self)
+        dcgan_init(self)
 
     def forward(self, z: Tensor | None, condition: Tensor | None = None) -> Tensor:
         if z is None or condition is None:
@@ -89,7 +90,7 @@ class TextMatchingDiscriminator(Discriminator):
                 nn.Conv2d(width + text_dim, width, 1, bias=False), nn.BatchNorm2d(width), nn.LeakyReLU(0.2, inplace=True)
             )
         self.score = nn.Conv2d(width, 1, 4)
-        init_weights(self)
+        dcgan_init(self)
 
     def forward(self, image: Tensor, condition: Tensor | None = None) -> Tensor:
         features = self.encode(image)

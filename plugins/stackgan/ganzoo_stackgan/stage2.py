@@ -16,9 +16,10 @@ from torch import Tensor, nn
 
 from ganzoo.build import BuildContext
 from ganzoo.interfaces import NO_CONDITION, Condition, Generator
+from ganzoo.layers import dcgan_init
 from ganzoo.presets import ComponentConfig
 from ganzoo_stackgan.augmentation import ConditioningAugmentation
-from ganzoo_stackgan.layers import ResidualBlock, init_weights, levels, replicate, require_embedding, up_block
+from ganzoo_stackgan.layers import ResidualBlock, levels, replicate, require_embedding, up_block
 
 STAGE1_DEFAULT = {"name": "stackgan-stage1"}
 
@@ -67,7 +68,7 @@ class StageTwoGenerator(Generator):
         widths = [max(width >> i, 1) for i in range(5)]
         self.upsample = nn.Sequential(*(up_block(a, b) for a, b in zip(widths, widths[1:])))
         self.to_image = nn.Sequential(nn.Conv2d(widths[-1], channels, 3, padding=1), nn.Tanh())
-        init_weights(self)
+        dcgan_init(self)
         # built after the initialisation above, which must not touch it
         self.stage1 = self._build_stage1(build, stage1 or STAGE1_DEFAULT, resolution // 4, channels, condition)
         self.latent_dim = self.stage1.latent_dim
