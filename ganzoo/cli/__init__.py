@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -43,7 +44,14 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:
+    """A warning as a user reads it: one line, without the file and source line that raised it."""
+    kind = "warning" if category is UserWarning else category.__name__
+    return f"{kind}: {message}\n"
+
+
 def main() -> None:
+    warnings.formatwarning = _one_line  # the command line's own format; library users keep Python's
     cli(prog_name="ganzoo")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -33,6 +34,15 @@ def natural_key(name: str) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
+#: folder names that usually mean a split of a dataset rather than a class.
+SPLIT_NAMES = ("train", "training", "test", "testing", "val", "valid", "validation")
+
+
+def _likely_split(folders: list[Path]) -> str:
+    names = [d.name for d in folders]
+    return next((n for n in names if n.lower() in ("train", "training")), names[0])
+
+
 def labelled_paths(folder: Path) -> tuple[list[Path], list[int], list[str]]:
     """Image paths, their labels and the class folder names; no class sub-folders -> no labels or names."""
     classes = sorted((d for d in folder.iterdir() if d.is_dir()), key=lambda d: natural_key(d.name))
@@ -41,9 +51,16 @@ def labelled_paths(folder: Path) -> tuple[list[Path], list[int], list[str]]:
     loose = list_images(folder)
     if loose:
         raise DataError(f"image-folder {folder}: {len(loose)} images (e.g. {loose[0].name}) beside the class sub-folders; move them into one")
-    empty = [d.name for d in classes if not list_images(d)]
+    empty = [d for d in classes if not list_images(d)]
+    if empty and all(any(p.is_dir() for p in d.iterdir()) for d in classes):
+        raise DataError(f"image-folder {folder}: {', '.join(d.name for d in classes)} hold folders, not images: "
+                        f"if they are splits, pick one with --set dataset.split={_likely_split(classes)} or point --data at it")
     if empty:
-        raise DataError(f"image-folder {folder}: {len(empty)} class folders hold no images (e.g. {empty[0]}); remove them or add images")
+        raise DataError(f"image-folder {folder}: {len(empty)} class folders hold no images (e.g. {empty[0].name}); remove them or add images")
+    splits = [d.name for d in classes if d.name.lower() in SPLIT_NAMES]
+    if splits:
+        warnings.warn(f"image-folder {folder}: class folders named like splits ({', '.join(splits)}) are read as classes; "
+                      f"to train on one split, --set dataset.split={_likely_split(classes)}", stacklevel=2)
     paths, labels = [], []
     for label, directory in enumerate(classes):
         images = list_images(directory)

@@ -1,4 +1,4 @@
-"""Every command pays for what the CLI imports: the heavy optional libraries load only when used."""
+"""The command line itself: heavy optional libraries load only when used, and warnings read as one line."""
 
 import subprocess
 import sys
@@ -17,3 +17,19 @@ def test_listing_components_imports_no_heavy_library():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_the_command_line_shows_warnings_in_one_line(monkeypatch):
+    import warnings
+
+    import pytest
+
+    from ganzoo import cli
+
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    monkeypatch.setattr(sys, "argv", ["ganzoo", "--version"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    shown = warnings.formatwarning("3 RGBA images converted", UserWarning, "/x/base.py", 157, "warnings.warn(...)")
+    assert shown == "warning: 3 RGBA images converted\n"
+    assert warnings.formatwarning("old", DeprecationWarning, "f.py", 1) == "DeprecationWarning: old\n"

@@ -142,3 +142,19 @@ def test_flowers102_captions_come_from_class_names() -> None:
     assert data.captions[0] == [t.format(first_class) for t in FLOWER_TEMPLATES]
     labelled = flowers102.create(root=str(FLOWERS), split="valid", resolution=16, condition="class")
     assert labelled.condition == Condition("class", 102)
+
+
+def test_split_folders_are_not_taken_for_classes(tmp_path: Path) -> None:
+    for split in ("train", "valid"):
+        write_images(tmp_path / split / "1", 1, 10)
+    with pytest.raises(DataError, match=r"train, valid hold folders, not images: if they are splits, .*--set dataset.split=train"):
+        image_folder.create(root=str(tmp_path), resolution=16)
+    assert len(image_folder.create(root=str(tmp_path), split="train", resolution=16)) == 1
+
+
+def test_class_folders_named_like_splits_are_read_but_warned_about(tmp_path: Path) -> None:
+    for split in ("test", "train"):
+        write_images(tmp_path / split, 2, 10)
+    with pytest.warns(UserWarning, match=r"class folders named like splits \(test, train\) .*--set dataset.split=train"):
+        data = image_folder.create(root=str(tmp_path), resolution=16)
+    assert data.class_names == ["test", "train"]
