@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.cli.common import console, err_console, report_broken_plugins, zoo_option
 from ganzoo.cli.runlog import Fanout, RunLog
+from ganzoo.data.guess import guess_loader
 from ganzoo.errors import GanzooError
 from ganzoo.outputs import writable_folder
 from ganzoo.presets import TrainConfig, load_book
@@ -30,21 +32,15 @@ from ganzoo.train.snapshots import BEST
 
 def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict[str, Any]:
     """``--data PATH``: the dataset's root (or manifest); for a built-in dataset, which takes no
-    path, the real-data loader of the task's layout."""
+    path, the loader that reads PATH's layout for the task (a note says what was guessed)."""
     params = registry.get("dataset", dataset).parameters()
     for key in ("root", "manifest"):
         if key in params:
             return {f"dataset.{key}": str(path)}
-    if task_class.layout == "unpaired":
-        name = "unpaired-folders"
-    elif task_class.condition_kind == "image":
-        name = "aligned"
-    elif task_class.condition_kind == "text":
-        name = "captions-jsonl" if path.is_file() else "captions-reed"
-    else:
-        name = "image-folder"
-    key = "manifest" if name == "captions-jsonl" else "root"
-    return {"dataset.name": name, f"dataset.{key}": str(path)}
+    guess = guess_loader(path, task_class.layout, task_class.condition_kind)
+    if guess.note:
+        err_console.print(f"--data: {escape(guess.note)}")
+    return {"dataset.name": guess.name, **{f"dataset.{key}": value for key, value in guess.arguments.items()}}
 
 
 class RichProgress:
@@ -174,7 +170,9 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--loss", help="Adversarial loss component (bce, nonsaturating, lsgan, hinge, ...).")
 @click.option("--cond", help="Conditioner component (class, learned, clip, embeddings) or 'none'.")
 @click.option("--dataset", help="Dataset component (see `ganzoo list dataset`).")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set, or the data home's copy of a known dataset).")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set, or the data home's copy of a known dataset). "
+                   "A preset on built-in data reads PATH with the loader its layout calls for (class folders, A|B files, "
+                   "trainA/trainB, caption files, a .jsonl manifest), at its train/ split when it has one.")
 @click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
 @click.option("--skip-bad", is_flag=True, default=None, help="Skip unreadable/too-small images instead of failing.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
