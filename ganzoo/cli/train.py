@@ -247,7 +247,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
 
         if main:
             header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
-                      f"({trainer.runtime.precision}, {trainer.runtime.world} process(es)) -> {run_dir}")
+                      f"({trainer.runtime.precision}{f', {trainer.runtime.world} processes' if trainer.runtime.world > 1 else ''}) -> {run_dir}")
             log.print(header)
             if not quiet:
                 console.print(header)
