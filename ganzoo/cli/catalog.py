@@ -24,6 +24,11 @@ def _provider(item: Component) -> dict[str, str]:
     return {"distribution": p.distribution, "version": p.version, "plugin": p.plugin} if p else {}
 
 
+def readable(description: str) -> str:
+    """A component's description (its docstring's first line) without the RST literal quotes."""
+    return description.replace("``", "")
+
+
 def _row(item: Component) -> dict[str, Any]:
     return {"name": item.name, "kind": item.kind, **_provider(item), "description": item.description}
 
@@ -62,7 +67,7 @@ def list_command(kind: str | None, pattern: str | None, as_json: bool) -> None:
         table.add_column("description", overflow="fold", ratio=1)
         for item in rows:
             table.add_row(escape(item.name), escape(item.provider.distribution if item.provider else ""),
-                          escape(item.description.replace("``", "")))  # docstring first lines, shown without RST quotes
+                          escape(readable(item.description)))
         console.print(table)
     for b in host.broken:
         console.print(f"[red]broken[/] plugin [bold]{escape(b.plugin)}[/] ({escape(b.distribution)} {escape(b.version)}): {escape(b.cause)}")
@@ -96,7 +101,7 @@ def info_command(name: str, kind: str | None, as_json: bool, zoo_files: tuple[Pa
         return
     for entry in described:
         console.print(f"[bold]{entry['kind']} {escape(entry['name'])}[/]  ({escape(entry.get('distribution', '?'))} {escape(entry.get('version', ''))})")
-        console.print(f"  {escape(entry['description'])}")
+        console.print(f"  {escape(readable(entry['description']))}")
         table = Table(show_header=True, box=None, padding=(0, 2))
         table.add_column("parameter")
         table.add_column("default")
