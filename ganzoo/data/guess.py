@@ -72,15 +72,19 @@ def guess_loader(path: Path, layout: str, condition: str) -> Guess:
     """
     split = {"split": TRAIN} if (path / TRAIN).is_dir() else {}
     root = {"root": str(path)}
+    # A|B files: in PATH/train, or in PATH itself when PATH is one split (facades/train)
+    aligned = {**root, "split": TRAIN} if _side_by_side(path / TRAIN) else \
+        {"root": str(path.parent), "split": path.name} if _side_by_side(path) else None
     if layout == "unpaired":
-        if not (path / f"{TRAIN}A").is_dir() and _side_by_side(path / TRAIN):
-            return Guess("unpaired", {**root, "layout": "aligned"},
-                         f"{path / TRAIN} holds A|B files: their left halves are domain A, their right halves domain B")
+        if not (path / f"{TRAIN}A").is_dir() and aligned:
+            return Guess("unpaired", {**aligned, "layout": "aligned"},
+                         f"{Path(aligned['root']) / aligned['split']} holds A|B files: "
+                         "their left halves are domain A, their right halves domain B")
         return Guess("unpaired-folders", root)
     if condition == "image":
         if (path / TRAIN / "A").is_dir() and (path / TRAIN / "B").is_dir():
             return Guess("paired-folders", root)
-        return Guess("aligned", root)
+        return Guess("aligned", aligned or root)
     if condition == "text":
         if path.is_file():
             return Guess("captions-jsonl", {"manifest": str(path)})

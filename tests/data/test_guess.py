@@ -21,6 +21,7 @@ def test_unpaired_reads_cyclegan_folders_or_the_halves_of_aligned_files(tmp_path
     image(tmp_path / "facades" / "train" / "1.jpg", (16, 8))
     guess = guess_loader(tmp_path / "facades", "unpaired", "none")
     assert (guess.name, guess.arguments["layout"]) == ("unpaired", "aligned") and "left halves are domain A" in guess.note
+    assert guess.arguments["root"] == str(tmp_path / "facades") and guess.arguments["split"] == "train"
     assert guess_loader(tmp_path / "nothing", "unpaired", "none").name == "unpaired-folders"  # whose error explains
 
 
@@ -29,7 +30,9 @@ def test_paired_reads_a_and_b_folders_or_aligned_files(tmp_path: Path) -> None:
     image(tmp_path / "folders" / "train" / "B" / "x.png")
     assert guess_loader(tmp_path / "folders", "paired", "image").name == "paired-folders"
     image(tmp_path / "aligned" / "train" / "1.jpg", (16, 8))
-    assert guess_loader(tmp_path / "aligned", "paired", "image").name == "aligned"
+    assert guess_loader(tmp_path / "aligned", "paired", "image").arguments == {"root": str(tmp_path / "aligned"), "split": "train"}
+    one_split = guess_loader(tmp_path / "aligned" / "train", "paired", "image")  # PATH is the split itself
+    assert (one_split.name, one_split.arguments) == ("aligned", {"root": str(tmp_path / "aligned"), "split": "train"})
 
 
 def test_text_reads_manifests_reed_captions_or_builds_captions_from_class_names(tmp_path: Path) -> None:
