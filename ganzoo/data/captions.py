@@ -28,21 +28,22 @@ from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
 
 TEXT_PORTS = Ports(channels=(1, 3), conditions=("none", "text"), features=frozenset({"images"}))
+#: what the captioned loaders offer: the images alone, or with their captions.
+OFFERED = {"none": NO_CONDITION, "text": Condition("text")}
 
 
 def _captioned(
     pairs: list[tuple[Path, list[str]]], *, what: str, name: str, resolution: int, load_size: int | None,
-    channels: int, condition: str, skip_bad: bool,
+    channels: int, condition: Condition, skip_bad: bool,
 ) -> InMemoryDataset:
     """Decode the images of ``(path, captions)`` pairs once and keep them with their captions."""
-    provided = offered_condition(condition, {"none": NO_CONDITION, "text": Condition("text")}, what)
     images, kept = read_images([p for p, _ in pairs], channels=channels, size=load_size or resolution, what=what, skip_bad=skip_bad,
                                min_size=resolution)
     return InMemoryDataset(
         {"image": torch.stack(images)},  # type: ignore[arg-type]
         resolution=resolution,
         captions=[pairs[i][1] for i in kept],
-        condition=provided,
+        condition=condition,
         name=name,
     )
 
@@ -81,6 +82,7 @@ def captions_reed(
     """Images with caption files in the Reed et al. / StackGAN layout (``text_c10/<class>/<image>.txt``)."""
     base = Path(root).expanduser()
     what = f"captions-reed {base}"
+    provided = offered_condition(condition, OFFERED, what)  # before any file is read
     image_dir, text_dir = base / images, base / text
     for folder, parameter in ((image_dir, "images"), (text_dir, "text")):
         existing_folder(folder, what, f"parameter {parameter}={folder.name!r}")
@@ -100,7 +102,7 @@ def captions_reed(
     if not pairs:
         raise DataError(f"{what}: no captioned images found under {image_dir}")
     return _captioned(pairs, what=what, name=f"captions-reed:{base.name}", resolution=resolution, load_size=load_size,
-                      channels=channels, condition=condition, skip_bad=skip_bad)
+                      channels=channels, condition=provided, skip_bad=skip_bad)
 
 
 @component("dataset", "captions-jsonl", ports=TEXT_PORTS)
@@ -115,6 +117,7 @@ def captions_jsonl(
     """Images and captions listed in a JSON-lines manifest (``{"image": ..., "caption": ...}``)."""
     path = Path(manifest).expanduser()
     what = f"captions-jsonl {path}"
+    provided = offered_condition(condition, OFFERED, what)  # before any file is read
     if not path.is_file():
         raise DataError(f"{what}: manifest file does not exist (parameter manifest)")
     captions: dict[Path, list[str]] = {}
@@ -141,4 +144,4 @@ def captions_jsonl(
     if not pairs:
         raise DataError(f"{what}: none of the listed images exist")
     return _captioned(pairs, what=what, name=f"captions-jsonl:{path.stem}", resolution=resolution, load_size=load_size,
-                      channels=channels, condition=condition, skip_bad=skip_bad)
+                      channels=channels, condition=provided, skip_bad=skip_bad)

@@ -9,13 +9,13 @@ learned (captions built from class names), the guess comes with a note for the u
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganzoo.data.base import IMAGE_SUFFIXES
-from ganzoo.data.paired import MIN_PAIR_ASPECT
+from ganzoo.data.base import DataError, list_images
+from ganzoo.data.folder import readable_names
+from ganzoo.data.paired import pair_size
 
 TRAIN = "train"
 
@@ -34,33 +34,34 @@ def _folders(path: Path) -> list[Path]:
 
 
 def _images(path: Path) -> list[Path]:
-    return sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES) if path.is_dir() else []
+    return list_images(path) if path.is_dir() else []
 
 
-def _side_by_side(folder: Path) -> bool:
-    """Whether the first image of ``folder`` is at least ``MIN_PAIR_ASPECT`` times wider than tall."""
-    from PIL import Image, UnidentifiedImageError
-
+def _holds_pairs(folder: Path) -> bool:
+    """Whether the first image of ``folder`` is wide enough to hold an A|B pair."""
     images = _images(folder)
-    if not images:
-        return False
-    try:
-        with Image.open(images[0]) as img:
-            width, height = img.size
-    except (UnidentifiedImageError, OSError):
-        return False
-    return width >= MIN_PAIR_ASPECT * height
+    size = pair_size(images[0]) if images else None
+    return size is not None and size[2]
+
+
+def _aligned_split(path: Path) -> dict[str, str] | None:
+    """Where A|B files are: in PATH/train, or in PATH itself when PATH is one split (facades/test)."""
+    if _holds_pairs(path / TRAIN):
+        return {"root": str(path), "split": TRAIN}
+    if _holds_pairs(path):
+        return {"root": str(path.parent), "split": path.name}
+    return None
 
 
 def _names_file(root: Path, classes: list[str]) -> str | None:
-    """A JSON file in ``root`` naming every class folder (e.g. Oxford-102's ``cat_to_name.json``)."""
+    """A JSON file in ``root`` that names every class folder as the loader will read it (e.g. Oxford-102's
+    ``cat_to_name.json``)."""
     for candidate in sorted(root.glob("*.json")):
         try:
-            mapping = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            readable_names(classes, candidate, str(root))
+        except (DataError, OSError):
             continue
-        if isinstance(mapping, dict) and all(isinstance(mapping.get(c), str) for c in classes):
-            return candidate.name
+        return candidate.name
     return None
 
 
@@ -72,11 +73,9 @@ def guess_loader(path: Path, layout: str, condition: str) -> Guess:
     """
     split = {"split": TRAIN} if (path / TRAIN).is_dir() else {}
     root = {"root": str(path)}
-    # A|B files: in PATH/train, or in PATH itself when PATH is one split (facades/train)
-    aligned = {**root, "split": TRAIN} if _side_by_side(path / TRAIN) else \
-        {"root": str(path.parent), "split": path.name} if _side_by_side(path) else None
     if layout == "unpaired":
-        if not (path / f"{TRAIN}A").is_dir() and aligned:
+        aligned = None if (path / f"{TRAIN}A").is_dir() else _aligned_split(path)
+        if aligned:
             return Guess("unpaired", {**aligned, "layout": "aligned"},
                          f"{Path(aligned['root']) / aligned['split']} holds A|B files: "
                          "their left halves are domain A, their right halves domain B")
@@ -84,14 +83,15 @@ def guess_loader(path: Path, layout: str, condition: str) -> Guess:
     if condition == "image":
         if (path / TRAIN / "A").is_dir() and (path / TRAIN / "B").is_dir():
             return Guess("paired-folders", root)
-        return Guess("aligned", aligned or root)
+        return Guess("aligned", _aligned_split(path) or root)
     if condition == "text":
         if path.is_file():
             return Guess("captions-jsonl", {"manifest": str(path)})
         if (path / "images").is_dir() or any(path.glob("text_*")):
             return Guess("captions-reed", root)
-        classes = [p.name for p in _folders(path / TRAIN if split else path)]
-        if classes and not _images(path / TRAIN if split else path):
+        read = path / TRAIN if split else path
+        classes = [p.name for p in _folders(read)]
+        if classes and not _images(read):
             names = _names_file(path, classes)
             named = f"their names in {names}" if names else "the class folder names"
             return Guess("image-folder", {**root, **split, "condition": "text", **({"class_names": names} if names else {})},

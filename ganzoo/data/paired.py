@@ -32,21 +32,26 @@ MIN_PAIR_ASPECT = 1.5
 _PORTS = Ports(channels=(1, 3), conditions=("image",), features=frozenset({"paired"}))
 
 
+def pair_size(path: Path) -> tuple[int, int, bool] | None:
+    """``(width, height, wide enough to hold A|B side by side)`` from the file's header; None if unreadable."""
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except (UnidentifiedImageError, OSError):
+        return None
+    return width, height, width >= MIN_PAIR_ASPECT * height
+
+
 def _side_by_side(paths: list[Path], what: str, skip_bad: bool) -> list[Path]:
     """The files wide enough to be A|B pairs (read from headers only); the others are problems."""
     problems = ImageProblems(what)
     kept = []
     for path in paths:
-        try:
-            with Image.open(path) as img:
-                width, height = img.size
-        except (UnidentifiedImageError, OSError):
-            kept.append(path)  # decoding reports it with the other unreadable files
-            continue
-        if width < MIN_PAIR_ASPECT * height:
-            problems.add(f"not side-by-side A|B pairs (narrower than {MIN_PAIR_ASPECT}x their height)", f"{path} ({width}x{height})")
+        size = pair_size(path)
+        if size is None or size[2]:
+            kept.append(path)  # an unreadable file is reported by decoding, with the others
         else:
-            kept.append(path)
+            problems.add(f"not side-by-side A|B pairs (narrower than {MIN_PAIR_ASPECT}x their height)", f"{path} ({size[0]}x{size[1]})")
     problems.settle(skip_bad)
     return kept
 
