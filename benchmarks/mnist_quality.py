@@ -33,9 +33,9 @@ from torch import Tensor, nn
 
 from ganzoo.data.mnist import mnist
 from ganzoo.interfaces import as_float_image
+from ganzoo.layers import evaluating
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
-from ganzoo.train.runtime import evaluating
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "mnist"

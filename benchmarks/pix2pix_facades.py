@@ -33,12 +33,13 @@ from torch import Tensor
 
 from ganzoo import plugins
 from ganzoo.build import build_dataset
+from ganzoo.config import ComponentConfig
 from ganzoo.data.augment import to_float
 from ganzoo.images import save_grid
+from ganzoo.layers import evaluating
 from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, evaluate
-from ganzoo.presets import ComponentConfig, load_book
+from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
-from ganzoo.train.runtime import evaluating
 
 FACADES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "facades"
 #: the paper loads 286 px images for 256 px crops; other resolutions keep that ratio.

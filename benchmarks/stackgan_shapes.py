@@ -40,10 +40,10 @@ from torch import Tensor, nn
 from ganzoo.data.shapes import COLOURS, SHAPES
 from ganzoo.images import save_grid
 from ganzoo.interfaces import Task
+from ganzoo.layers import evaluating
 from ganzoo.loading import load
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
-from ganzoo.train.runtime import evaluating
 
 PALETTE = torch.tensor(list(COLOURS.values()), dtype=torch.float32)
 NAMES = list(COLOURS)

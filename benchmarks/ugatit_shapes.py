@@ -31,9 +31,9 @@ from torch import Tensor, nn
 from ganzoo.data.shapes import COLOURS, UNPAIRED_DOMAINS, shapes_unpaired
 from ganzoo.images import save_grid
 from ganzoo.interfaces import as_float_image
+from ganzoo.layers import evaluating
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
-from ganzoo.train.runtime import evaluating
 
 #: the shapes-unpaired background (ganzoo/data/shapes.py draws both domains on it).
 BACKGROUND = (235, 235, 225)

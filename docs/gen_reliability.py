@@ -28,7 +28,7 @@ most of it is the real processes started, killed and resumed.
 How ganzoo stays reliable:
 
 - **One validation pass.** Every number of the training config declares its valid range (field
-  metadata, `ganzoo.presets.ranged`), and every choice its values. The merged config is checked
+  metadata, `ganzoo.config.ranged`), and every choice its values (a `Literal` type). The merged config is checked
   once, whichever layer set a value (a preset, `./zoo.toml`, `--zoo`, a flag or `--set`), and again
   when a run or an export is read back. Component arguments are checked against the factory's
   annotations. Messages name the key, its value and the valid range.

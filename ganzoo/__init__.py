@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-
-from ganzoo.hookspecs import hookimpl  # noqa: E402
-from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task  # noqa: E402
-from ganzoo.registry import Component, collect, component  # noqa: E402
+from ganzoo.hookspecs import hookimpl
+from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task
+from ganzoo.registry import Component, collect, component
+from ganzoo.version import __version__
 
 
 def __getattr__(name: str) -> Any:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, Collection
 import torch
 from torch import Tensor, nn
 
+from ganzoo.config import ComponentConfig, TrainConfig
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition, Task
 from ganzoo.losses import UnloadedLoss
 from ganzoo.mix import Resolved, resolve
-from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Registry, RegistryError
 
 if TYPE_CHECKING:

@@ -25,7 +25,6 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save
 from torch import Tensor
 
-import ganzoo
 from ganzoo import plugins
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
@@ -34,7 +33,7 @@ from ganzoo.mix import resolve
 from ganzoo.outputs import output_file
 from ganzoo.registry import KINDS, Registry
 from ganzoo.resolve import checked
-from ganzoo.train.checkpoint import (
+from ganzoo.runs.checkpoint import (
     ComponentRecord,
     check_components,
     components_of,
@@ -43,6 +42,7 @@ from ganzoo.train.checkpoint import (
     missing_components,
     read_meta,
 )
+from ganzoo.version import __version__
 
 #: the metadata key holding the JSON header.
 HEADER_KEY = "ganzoo"
@@ -93,7 +93,7 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
             tensors[f"{role}.{key}"] = value.detach().cpu().clone(memory_format=torch.contiguous_format)
     header = {
         "format": FORMAT,
-        "ganzoo": ganzoo.__version__,
+        "ganzoo": __version__,
         "parts": parts,
         "ema": with_ema,
         "step": int(state.get("step", 0)),

@@ -1,10 +1,14 @@
-"""Network pieces that several families share; plugins may import them (public API).
+"""Network pieces and helpers that several families and the core share; plugins may import them
+(public API).
 
 Only what is the same in every family that uses it lives here; a family's own blocks stay in its
 plugin.
 """
 
 from __future__ import annotations
+
+import contextlib
+from typing import Iterable, Iterator
 
 from torch import nn
 
@@ -30,3 +34,17 @@ def dcgan_init(module: nn.Module, std: float = 0.02) -> nn.Module:
         if getattr(layer, "bias", None) is not None:
             nn.init.zeros_(layer.bias)
     return module
+
+
+@contextlib.contextmanager
+def evaluating(modules: Iterable[nn.Module]) -> Iterator[None]:
+    """Put modules in eval mode for the block, restoring each one's previous mode."""
+    modules = list(modules)
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)

@@ -19,10 +19,11 @@ from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Condition
 from ganzoo.latent import slerp, truncate
+from ganzoo.layers import evaluating
 from ganzoo.registry import Registry
 from ganzoo.resolve import ResolvedRun, checked
-from ganzoo.train.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta
-from ganzoo.train.runtime import evaluating, resolve_device
+from ganzoo.runs.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta
+from ganzoo.train.runtime import resolve_device
 
 
 @dataclass

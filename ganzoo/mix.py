@@ -13,9 +13,9 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Collection
 
+from ganzoo.config import ComponentConfig, ConfigError, TrainConfig, convert
 from ganzoo.errors import GanzooError
 from ganzoo.interfaces import Ports
-from ganzoo.presets import ComponentConfig, PresetError, TrainConfig, convert
 from ganzoo.registry import Component, Registry, RegistryError
 
 
@@ -83,7 +83,7 @@ def check_argument_types(item: Resolved, key: str) -> None:
             try:
                 convert(hint, value, f"{key}.{name}")
                 fits = True
-            except PresetError:
+            except ConfigError:
                 fits = False
         if not fits:
             if typing.get_origin(hint) is typing.Literal:

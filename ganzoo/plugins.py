@@ -18,6 +18,7 @@ import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.registry import Component, Provider, Registry, RegistryError
+from ganzoo.version import __version__
 
 AUTOLOAD_ENV = "GANZOO_NO_AUTOLOAD"
 #: core components, registered through the same hooks as every third-party plugin.
@@ -47,11 +48,10 @@ class PluginHost:
     def __post_init__(self) -> None:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT)
         self.manager.add_hookspecs(hookspecs)
-        import ganzoo
 
         for module_name in BUILTIN_MODULES:
             module = __import__(module_name, fromlist=["_"])
-            self.register(module, module_name, "ganzoo", ganzoo.__version__)
+            self.register(module, module_name, "ganzoo", __version__)
         autoload = self.autoload if self.autoload is not None else not os.environ.get(AUTOLOAD_ENV)
         if autoload:
             self.load_entry_points()

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ganzoo
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.train.checkpoint import CONFIG, ENVIRONMENT, METRICS, SAMPLES
-from ganzoo.train.snapshots import read_best, snapshot_steps
+from ganzoo.runs.checkpoint import CONFIG, ENVIRONMENT, METRICS, SAMPLES
+from ganzoo.runs.snapshots import read_best, snapshot_steps
+from ganzoo.version import __version__
 
 #: one colour per run (colour-blind-safe palette of Okabe and Ito), cycled beyond eight runs.
 COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442")
@@ -289,7 +289,7 @@ def render(runs: list[RunRecord], title: str = "ganzoo report", max_grids: int =
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f'<p class="meta">{len(runs)} run(s); written {time.strftime("%Y-%m-%d %H:%M")} by ganzoo {ganzoo.__version__}</p>',
+        f'<p class="meta">{len(runs)} run(s); written {time.strftime("%Y-%m-%d %H:%M")} by ganzoo {__version__}</p>',
         "<h2>Runs</h2>", _summary(runs, colours), _differences(runs),
         f"<h2>Training curves</h2><p>{legend}</p>", f'<div class="plots">{_curves(runs, colours)}</div>',
         "<h2>Evaluation</h2>", f'<div class="plots">{_evaluations(runs, colours)}</div>',

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping
 
+from ganzoo.config import TrainConfig, check_config
 from ganzoo.mix import Mix, check_mix
-from ganzoo.presets import PresetBook, TrainConfig, check_config
+from ganzoo.presets import PresetBook
 from ganzoo.registry import Registry
 
 

@@ -24,7 +24,7 @@ from ganzoo.export import HEADER_KEY, ExportError, export_run, load_export, read
 from ganzoo.hookspecs import hookimpl
 from ganzoo.loading import load
 from ganzoo.presets import load_book
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
 from ganzoo.train.loop import Trainer
 from tests import tinyplugin
 from tests.conftest import make_tiny_host

@@ -33,8 +33,8 @@ def test_bad_mixes_are_refused_in_one_line(resolve, preset, overrides, message):
 
 
 def test_variant_names_resolve_to_family(tiny_host):
+    from ganzoo.config import ComponentConfig
     from ganzoo.mix import resolve as resolve_component
-    from ganzoo.presets import ComponentConfig
 
     with pytest.raises(Exception, match="unknown generator 'nothing:x'"):
         resolve_component(tiny_host.registry, "generator", ComponentConfig("nothing:x"))

@@ -1,5 +1,6 @@
 import pytest
 
+from ganzoo.config import ConfigError
 from ganzoo.presets import PresetBook, PresetError, load_book
 
 BASE = """
@@ -61,7 +62,7 @@ def test_parse_errors_name_file_and_line():
     ],
 )
 def test_bad_values_are_refused_with_the_key(text, message):
-    with pytest.raises(PresetError, match=message):
+    with pytest.raises(ConfigError, match=message):
         book(text).resolve("p")
 
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from ganzoo.cli import cli
 from ganzoo.report import ReportError, nice_ticks, read_run, write_report
-from ganzoo.train.snapshots import Snapshots
+from ganzoo.runs.snapshots import Snapshots
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -7,8 +7,8 @@ import warnings
 
 import click
 
-import ganzoo
 from ganzoo.errors import GanzooError
+from ganzoo.version import __version__
 
 
 class GanzooGroup(click.Group):
@@ -28,7 +28,7 @@ class GanzooGroup(click.Group):
 
 
 @click.group(cls=GanzooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(ganzoo.__version__, "--version", prog_name="ganzoo")
+@click.version_option(__version__, "--version", prog_name="ganzoo")
 def cli() -> None:
     """ganzoo: classic GANs behind one clean tool, built from plugins."""
 

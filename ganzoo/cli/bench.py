@@ -12,10 +12,10 @@ from rich.table import Table
 from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
 from ganzoo.cli.train import overrides_from_flags, parse_assignment
+from ganzoo.config import PRECISIONS
 from ganzoo.mix import check_mix
 from ganzoo.presets import load_book
 from ganzoo.train.bench import MODES, bench
-from ganzoo.train.runtime import PRECISIONS
 
 
 @click.command("bench")

@@ -16,6 +16,7 @@ from ganzoo import plugins
 from ganzoo.build import build_dataset
 from ganzoo.cli.common import console, report_broken_plugins
 from ganzoo.cli.train import data_overrides
+from ganzoo.config import ComponentConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
@@ -23,7 +24,6 @@ from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
 from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
-from ganzoo.presets import ComponentConfig
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
 

@@ -8,7 +8,7 @@ import click
 
 from ganzoo.cli.common import report_broken_plugins
 from ganzoo.export import PARTS, export_run, read_export
-from ganzoo.train.snapshots import checkpoint_of
+from ganzoo.runs.snapshots import checkpoint_of
 
 
 @click.command("export")

@@ -18,16 +18,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ganzoo import plugins
 from ganzoo.cli.common import console, err_console, report_broken_plugins, zoo_option
 from ganzoo.cli.runlog import Fanout, RunLog
+from ganzoo.config import PRECISIONS, TrainConfig
 from ganzoo.data.guess import guess_loader
 from ganzoo.errors import GanzooError
 from ganzoo.outputs import writable_folder
-from ganzoo.presets import TrainConfig, load_book
+from ganzoo.presets import load_book
 from ganzoo.resolve import checked, resolve_run
-from ganzoo.train.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
-from ganzoo.train.lock import RunLock
+from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
+from ganzoo.runs.lock import RunLock
+from ganzoo.runs.snapshots import BEST
 from ganzoo.train.loop import Rehearsal, Trainer
-from ganzoo.train.runtime import PRECISIONS
-from ganzoo.train.snapshots import BEST
 
 
 def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict[str, Any]:

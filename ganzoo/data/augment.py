@@ -11,8 +11,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ganzoo.config import AugmentConfig
 from ganzoo.interfaces import as_float_image
-from ganzoo.presets import AugmentConfig
 
 IMAGE_KEYS = ("image", "source", "a", "b")
 

@@ -21,16 +21,16 @@ from typing import Any, Callable, Iterator, Sequence
 import torch
 from torch import Tensor, nn
 
+from ganzoo.config import ComponentConfig
 from ganzoo.data.augment import centre_crop, to_float
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.images import grid
+from ganzoo.layers import evaluating
 from ganzoo.metrics.base import ImageMetric, MetricError
 from ganzoo.metrics.extractors import FeatureExtractor
 from ganzoo.metrics.reference import Reference, reference_features
 from ganzoo.metrics.sets import FeatureSet, RPrecision, SetMetric, extract, to_rgb_uint8
-from ganzoo.presets import ComponentConfig
 from ganzoo.registry import Registry
-from ganzoo.train.runtime import evaluating
 
 #: a translator: source images in [-1, 1] -> output images in [-1, 1].
 Translate = Callable[[Tensor], Tensor]

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ganzoo.presets import TrainConfig
+from ganzoo.config import TrainConfig
 from ganzoo.registry import Registry
 from ganzoo.train.fast import WARMUP_STEPS
 from ganzoo.train.loop import Trainer

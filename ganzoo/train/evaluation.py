@@ -13,13 +13,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo.config import TrainConfig
 from ganzoo.data.base import InMemoryDataset
+from ganzoo.layers import evaluating
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.evaluate import build_suite, default_metrics, evaluate, evaluate_generator, final_images, is_generative
 from ganzoo.metrics.reference import Reference
-from ganzoo.presets import TrainConfig
 from ganzoo.registry import Registry
-from ganzoo.train.runtime import evaluating
 
 #: offset of the evaluation noise seed from the run's seed (apart from the sample grid's noise).
 EVAL_SEED_OFFSET = 54321

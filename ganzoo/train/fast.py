@@ -20,28 +20,13 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
-from ganzoo.errors import GanzooError
-
 if TYPE_CHECKING:
     from ganzoo.train.loop import Trainer
 
-FAST_MODES = ("auto", "on", "off")
 #: eager steps on a side stream before capture: cuDNN autotuning, lazy optimiser state, allocator.
 WARMUP_STEPS = 3
 
 log = logging.getLogger("ganzoo")
-
-
-#: whether ``fast = "auto"`` turns the CUDA-graph step on for CUDA. Off until a GPU run has shown
-#: that it matches eager training in quality (issue 13: the parity run is still owed).
-AUTO_ON_CUDA = False
-
-
-def fast_enabled(mode: str, device: torch.device) -> bool:
-    """``on``/``off`` as said; ``auto``: on for CUDA once parity is shown (:data:`AUTO_ON_CUDA`)."""
-    if mode not in FAST_MODES:
-        raise GanzooError(f"fast {mode!r} is not one of {', '.join(FAST_MODES)}; set --fast/--no-fast or fast = \"auto\"")
-    return mode == "on" or (mode == "auto" and AUTO_ON_CUDA and device.type == "cuda")
 
 
 def capture_blocker(trainer: "Trainer") -> str | None:

@@ -28,15 +28,16 @@ from torch import Tensor, nn
 
 from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
+from ganzoo.config import OptimConfig, TrainConfig
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import labelled_grid, sample_labels, save_picture
 from ganzoo.interfaces import Task
 from ganzoo.io import atomic_write, write_json
-from ganzoo.presets import OptimConfig, TrainConfig
+from ganzoo.layers import evaluating
 from ganzoo.registry import Registry
 from ganzoo.resolve import ResolvedRun, checked
-from ganzoo.train.checkpoint import (
+from ganzoo.runs.checkpoint import (
     CHECKPOINT,
     CONFIG,
     ENVIRONMENT,
@@ -47,11 +48,11 @@ from ganzoo.train.checkpoint import (
     run_meta,
     save_checkpoint,
 )
+from ganzoo.runs.lock import RunLock
+from ganzoo.runs.snapshots import Snapshots, snapshot_path
 from ganzoo.train.evaluation import PeriodicEvaluation
-from ganzoo.train.fast import StaticStep, fast_enabled, settle_lr, tensor_lr
-from ganzoo.train.lock import RunLock
-from ganzoo.train.runtime import Runtime, evaluating
-from ganzoo.train.snapshots import Snapshots, snapshot_path
+from ganzoo.train.fast import StaticStep, settle_lr, tensor_lr
+from ganzoo.train.runtime import Runtime, fast_enabled
 
 
 class TrainingError(GanzooError):

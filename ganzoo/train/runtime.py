@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
+from ganzoo.config import FAST_AUTO_ON_CUDA, FAST_MODES, PRECISIONS
 from ganzoo.errors import GanzooError
-
-PRECISIONS = ("auto", "fp32", "bf16")
 
 
 class RuntimeConfigError(GanzooError):
@@ -47,6 +46,13 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     return device
 
 
+def fast_enabled(mode: str, device: torch.device) -> bool:
+    """``on``/``off`` as said; ``auto``: on for CUDA once parity is shown (:data:`ganzoo.config.FAST_AUTO_ON_CUDA`)."""
+    if mode not in FAST_MODES:
+        raise RuntimeConfigError(f"fast {mode!r} is not one of {', '.join(FAST_MODES)}; set --fast/--no-fast or fast = \"auto\"")
+    return mode == "on" or (mode == "auto" and FAST_AUTO_ON_CUDA and device.type == "cuda")
+
+
 @dataclass
 class Runtime:
     device: torch.device
@@ -71,8 +77,6 @@ class Runtime:
                 dist.init_process_group(backend="nccl" if resolved.type == "cuda" else "gloo")
             rank = dist.get_rank()
         if precision == "auto":
-            from ganzoo.train.fast import fast_enabled
-
             precision = "bf16" if resolved.type == "cuda" and fast_enabled(fast, resolved) else "fp32"
         if resolved.type == "cuda":
             torch.backends.cuda.matmul.allow_tf32 = True
@@ -128,17 +132,3 @@ class Runtime:
     def close(self) -> None:
         if self.world > 1 and dist.is_initialized():
             dist.destroy_process_group()
-
-
-@contextlib.contextmanager
-def evaluating(modules: Iterable[nn.Module]) -> Iterator[None]:
-    """Put modules in eval mode for the block, restoring each one's previous mode."""
-    modules = list(modules)
-    modes = [m.training for m in modules]
-    for m in modules:
-        m.eval()
-    try:
-        yield
-    finally:
-        for m, mode in zip(modules, modes):
-            m.train(mode)

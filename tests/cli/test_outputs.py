@@ -52,7 +52,7 @@ def test_export_snapshot_and_best(run, tmp_path):
 
 
 def test_export_best_after_an_evaluation(run, tmp_path):
-    from ganzoo.train.snapshots import Snapshots
+    from ganzoo.runs.snapshots import Snapshots
 
     Snapshots(run, 2).keep_best(4, {"l1": 0.25}, lambda path: pytest.fail("step 4 has a snapshot to link"))
     result = invoke("export", run, "--best", "-o", tmp_path / "best.safetensors")

@@ -1,11 +1,11 @@
 import pytest
 import torch
 
+from ganzoo.config import AugmentConfig
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.data.base import DataError, InMemoryDataset
 from ganzoo.data.shapes import COLOURS, SHAPES, shapes, shapes_paired, shapes_unpaired
 from ganzoo.interfaces import Condition
-from ganzoo.presets import AugmentConfig
 
 
 def test_shapes_labels_captions_and_determinism():

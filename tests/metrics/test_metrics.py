@@ -6,13 +6,13 @@ import pytest
 import torch
 from torch import Tensor
 
+from ganzoo.config import ComponentConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.interfaces import Condition
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.evaluate import build_suite, evaluate
 from ganzoo.metrics.extractors import INCEPTION_WEIGHTS_FILE
 from ganzoo.plugins import registry
-from ganzoo.presets import ComponentConfig
 
 
 def images(n: int = 4, size: int = 16, seed: int = 0) -> Tensor:

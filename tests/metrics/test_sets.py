@@ -7,12 +7,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ganzoo.config import ComponentConfig
 from ganzoo.metrics import higher_is_better
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.evaluate import build_suite
 from ganzoo.metrics.sets import FeatureSet, extract
 from ganzoo.plugins import registry
-from ganzoo.presets import ComponentConfig
 from ganzoo.registry import component
 
 

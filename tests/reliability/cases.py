@@ -21,7 +21,7 @@ import math
 import typing
 from dataclasses import dataclass
 
-from ganzoo.presets import AugmentConfig, OptimConfig, Range, ScheduleConfig, TrainConfig
+from ganzoo.config import AugmentConfig, OptimConfig, Range, ScheduleConfig, TrainConfig, literal_choices
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,11 @@ def _config_fields() -> list[tuple[str, dataclasses.Field]]:
     return found
 
 
+#: each config field's resolved type (the annotations are strings), by the field object.
+_HINTS = {id(spec): typing.get_type_hints(cls)[spec.name]
+          for cls in (TrainConfig, OptimConfig, ScheduleConfig, AugmentConfig) for spec in dataclasses.fields(cls)}
+
+
 def _outside(bounds: Range, integer: bool) -> list[float]:
     """Values just outside ``bounds``, and the non-finite ones for floats."""
     step = 1 if integer else 0.5
@@ -148,14 +153,14 @@ def field_cases() -> list[Case]:
     or choice; the message must name the key, the value and the valid range."""
     cases = []
     for key, spec in _config_fields():
-        bounds, choices = spec.metadata.get("range"), spec.metadata.get("choices")
+        bounds, choices = spec.metadata.get("range"), literal_choices(_HINTS[id(spec)])
         if bounds is not None:
             size = len(spec.default) if isinstance(spec.default, tuple) else 0
             for value in _outside(bounds, _is_integer(spec)):
                 shown = _toml(value, size)
                 cases.append(Case(f"`{key}` outside {bounds}", ("train", "tiny", "--dry-run", "--set", f"{key}={shown}"), 1,
                                   f"{key} = {[value] * size if size else value!r} is out of range: valid {bounds}"))
-        if choices is not None:
+        if choices:
             cases.append(Case(f"`{key}` not one of {', '.join(choices)}", ("train", "tiny", "--dry-run", "--set", f"{key}=nonsense"), 1,
                               f"{key} = 'nonsense' is not one of {', '.join(choices)}"))
     for flag, key in FLAGS.items():

@@ -13,7 +13,8 @@ from PIL import Image
 
 from ganzoo import plugins
 from ganzoo.cli import cli
-from ganzoo.presets import PresetError, TrainConfig, check_config, load_book
+from ganzoo.config import ConfigError, TrainConfig, check_config
+from ganzoo.presets import load_book
 from tests.conftest import make_tiny_host
 from tests.reliability.cases import CASES, FLAGS, Case, field_cases, ranged_fields
 
@@ -94,18 +95,18 @@ def test_range_boundaries_and_defaults_are_accepted(tiny_host, key, spec):
 def test_every_layer_is_validated(tiny_host, tmp_path):
     """A bad value is refused whichever layer set it: ./zoo.toml, --zoo or --set (flags are click's)."""
     (tmp_path / "zoo.toml").write_text("[tiny]\nema = 2.0\n")
-    with pytest.raises(PresetError, match=r"ema = 2.0 is out of range: valid \[0, 1\)"):
-        load_book(cwd=tmp_path).resolve("tiny")
+    with pytest.raises(ConfigError, match=r"ema = 2.0 is out of range: valid \[0, 1\)"):
+        check_config(load_book(cwd=tmp_path).resolve("tiny"))
     (tmp_path / "extra.toml").write_text("[tiny.optim.D]\nlr = 0.0\n")
-    with pytest.raises(PresetError, match=r"optim.D.lr = 0.0 is out of range: valid \(0, inf\)"):
-        load_book([tmp_path / "extra.toml"]).resolve("tiny")
-    with pytest.raises(PresetError, match=r"schedule.gamma = -1.0"):
-        load_book().resolve("tiny", {"schedule.gamma": -1.0})
+    with pytest.raises(ConfigError, match=r"optim.D.lr = 0.0 is out of range: valid \(0, inf\)"):
+        check_config(load_book([tmp_path / "extra.toml"]).resolve("tiny"))
+    with pytest.raises(ConfigError, match=r"schedule.gamma = -1.0"):
+        check_config(load_book().resolve("tiny", {"schedule.gamma": -1.0}))
 
 
 def test_saved_configs_are_validated_too(tiny_host):
-    from ganzoo.train.checkpoint import config_from_meta
+    from ganzoo.runs.checkpoint import config_from_meta
 
     config = TrainConfig("x").to_dict() | {"batch_size": 0}
-    with pytest.raises(PresetError, match="batch_size = 0"):
+    with pytest.raises(ConfigError, match="batch_size = 0"):
         config_from_meta({"config": config, "source": json.loads('{"kind": "none", "dim": 0}')})

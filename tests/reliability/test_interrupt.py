@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ganzoo.presets import load_book
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
 from ganzoo.train.loop import Trainer, TrainingError
 from tests.reliability.procs import finish, start, wait_for_step
 

@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
 from tests.reliability.procs import finish, start, wait_for_lock, wait_for_step
 
 STEPS = 45

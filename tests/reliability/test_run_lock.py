@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from ganzoo.train.checkpoint import load_checkpoint
-from ganzoo.train.lock import LOCK, RunFolderLocked, RunLock
+from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.runs.lock import LOCK, RunFolderLocked, RunLock
 from tests.reliability.procs import finish, start, wait_for_lock
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
 
 ZOO = """
 [ddp]

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 import torch
 
+from ganzoo.config import FAST_AUTO_ON_CUDA
 from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
-from ganzoo.train.checkpoint import load_checkpoint
-from ganzoo.train.fast import AUTO_ON_CUDA, capture_blocker, fast_enabled
+from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.train.fast import capture_blocker
 from ganzoo.train.loop import Trainer
+from ganzoo.train.runtime import fast_enabled
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT = {"task": "text-conditional", "conditioner": {"name": "learned", "dim": 8, "width": 4}}
@@ -145,7 +147,7 @@ def test_eager_run_resumes_a_fast_checkpoint_with_float_learning_rates(tiny_host
 
 def test_auto_is_on_for_cuda_only_and_bad_modes_are_refused():
     assert not fast_enabled("auto", torch.device("cpu"))
-    assert fast_enabled("auto", torch.device("cuda")) == AUTO_ON_CUDA  # off until a GPU parity run
+    assert fast_enabled("auto", torch.device("cuda")) == FAST_AUTO_ON_CUDA  # off until a GPU parity run
     assert fast_enabled("on", torch.device("cpu")) and not fast_enabled("off", torch.device("cuda"))
     with pytest.raises(GanzooError, match="auto, on, off"):
         fast_enabled("fastest", torch.device("cpu"))

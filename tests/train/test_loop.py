@@ -7,7 +7,7 @@ import torch
 
 from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
 from ganzoo.train.loop import IndexStream, Trainer
 
 

@@ -10,9 +10,9 @@ import os
 import pytest
 
 from ganzoo.presets import load_book
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.runs.snapshots import BEST, SnapshotError, Snapshots, checkpoint_of, snapshot_path, snapshot_steps
 from ganzoo.train.loop import Trainer
-from ganzoo.train.snapshots import BEST, SnapshotError, Snapshots, checkpoint_of, snapshot_path, snapshot_steps
 
 
 class EvaluatingTrainer(Trainer):

@@ -10,10 +10,10 @@ import timm
 import torch
 from torch import nn
 
+from ganzoo.config import ComponentConfig, TrainConfig
 from ganzoo.interfaces import Condition
 from ganzoo.mix import MixError, check_mix, resolve
 from ganzoo.plugins import registry
-from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.testing import check_discriminator, check_generator, components_of, declared_cases, example_condition
 
 #: small widths keep every case fast; the architecture is the same at any width.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ganzoo.config import ComponentConfig, TrainConfig
 from ganzoo.interfaces import Loss
 from ganzoo.mix import check_mix
 from ganzoo.plugins import registry
-from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.testing import components_of
 
 

@@ -15,10 +15,10 @@ from ganzoo import plugins
 from ganzoo.build import build_dataset
 from ganzoo.cli import cli
 from ganzoo.interfaces import as_float_image
+from ganzoo.layers import evaluating
 from ganzoo.metrics.evaluate import evaluate
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
-from ganzoo.train.runtime import evaluating
 
 RESOLUTION = 16
 TINY = {

@@ -15,9 +15,9 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.build import BuildContext
+from ganzoo.config import ComponentConfig
 from ganzoo.interfaces import NO_CONDITION, Condition, Generator
 from ganzoo.layers import dcgan_init
-from ganzoo.presets import ComponentConfig
 from ganzoo_stackgan.augmentation import ConditioningAugmentation
 from ganzoo_stackgan.layers import ResidualBlock, levels, replicate, require_embedding, up_block
 

@@ -11,7 +11,7 @@ import torch
 
 from ganzoo.loading import load
 from ganzoo.presets import load_book
-from ganzoo.train.checkpoint import load_checkpoint
+from ganzoo.runs.checkpoint import load_checkpoint
 from ganzoo.train.loop import Trainer
 
 REPO = Path(__file__).resolve().parents[3]

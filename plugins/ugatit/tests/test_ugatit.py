@@ -16,9 +16,9 @@ from torch.nn.utils import parametrize
 from ganzoo import plugins
 from ganzoo.build import build_model
 from ganzoo.cli import cli
+from ganzoo.config import ComponentConfig, TrainConfig
 from ganzoo.interfaces import Condition
 from ganzoo.mix import MixError, check_mix
-from ganzoo.presets import ComponentConfig, TrainConfig
 from ganzoo.registry import Component
 from ganzoo.resolve import checked
 from ganzoo.testing import check_discriminator, components_of, declared_cases

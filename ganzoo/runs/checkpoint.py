@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Collection
 
 import torch
 
-import ganzoo
+from ganzoo.version import __version__
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.presets import TrainConfig, check_config, from_plain
+from ganzoo.config import TrainConfig, check_config, from_plain
 
 if TYPE_CHECKING:
     from ganzoo.mix import Mix
@@ -111,7 +111,7 @@ def missing_components(records: list[ComponentRecord], registry: "Registry") -> 
             return f"needs {', '.join(what)} from {distribution}, which is installed but failed to load: {broken[distribution].cause}"
     needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
     distributions = [dist for dist, _ in missing]
-    hint = f"upgrade ganzoo (this is {ganzoo.__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
+    hint = f"upgrade ganzoo (this is {__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
     return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}"
 
 
@@ -125,7 +125,7 @@ def run_meta(config: TrainConfig, dataset: Any, mix: "Mix") -> dict[str, Any]:
         "config": config.to_dict(),
         "source": dataset.condition.to_dict(),
         "class_names": getattr(dataset, "class_names", None),
-        "ganzoo": ganzoo.__version__,
+        "ganzoo": __version__,
         "plugins": {p.distribution: p.version for p in host.providers.values()},
         "components": [asdict(record) for record in components_of(mix)],
     }
