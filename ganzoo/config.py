@@ -177,7 +177,8 @@ def check_config(config: Any, where: str = "") -> None:
     and what is valid.
 
     The one validation pass, run on the merged config (whichever layer set each value: a preset,
-    ./zoo.toml, --zoo, a flag or --set) and on configs read back from runs and exports.
+    ./zoo.toml, --zoo, a flag or --set) and on configs read back from runs and exports. A new run's
+    config is also checked for settings that contradict each other (:func:`check_combinations`).
     """
     hints = typing.get_type_hints(type(config))
     for spec in dataclasses.fields(config):
@@ -194,6 +195,39 @@ def check_config(config: Any, where: str = "") -> None:
         for name, item in nested:
             if dataclasses.is_dataclass(item):
                 check_config(item, key if name is None else f"{key}.{name}")
+
+
+def default_of(cls: type, name: str) -> Any:
+    """The default value of field ``name`` of dataclass ``cls``."""
+    spec = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return spec.default_factory() if spec.default is dataclasses.MISSING else spec.default  # type: ignore[misc]
+
+
+def check_combinations(config: TrainConfig) -> None:
+    """Refuse settings that contradict each other or do nothing in the presence of another (each
+    alone is within its range): the user asked for something the run would silently not do.
+
+    Checked when a run starts (:func:`ganzoo.resolve.checked` with ``new_run``), not when a saved
+    run is read back: a model trained before a check existed still loads."""
+    def refuse(problem: str) -> None:
+        raise ConfigError(problem)
+
+    if config.epochs is not None and config.steps != default_of(TrainConfig, "steps"):
+        refuse(f"steps = {config.steps} and epochs = {config.epochs!r} both set the training length; give one of them (--steps or --epochs)")
+    if config.keep_snapshots and not config.snapshot_every:
+        refuse(f"keep_snapshots = {config.keep_snapshots} keeps the newest snapshots, but snapshot_every = 0 takes none; "
+               "set snapshot_every (--snapshot-every K) or leave keep_snapshots at 0")
+    if not config.eval_every:
+        for key, value in (("best_metric", config.best_metric), ("eval_metrics", config.eval_metrics)):
+            if value:
+                refuse(f"{key} = {value!r} needs evaluations, but eval_every = 0 evaluates nothing; set eval_every (--eval-every K)")
+    if config.best_metric and config.eval_metrics and config.best_metric not in config.eval_metrics:
+        refuse(f"best_metric = {config.best_metric!r} is not evaluated: eval_metrics = {config.eval_metrics!r}; "
+               "choose one of them or add it to eval_metrics")
+    if config.ema_start and not config.ema:
+        refuse(f"ema_start = {config.ema_start} delays an EMA that ema = 0.0 turns off; set ema (--ema 0.999) or leave ema_start at 0")
+    if config.schedule.kind == "step" and not config.schedule.every:
+        refuse("schedule.kind = 'step' needs schedule.every (steps between learning-rate changes); with 0 the rate never changes")
 
 
 def literal_choices(hint: Any) -> tuple[Any, ...]:

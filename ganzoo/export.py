@@ -28,13 +28,19 @@ from safetensors.torch import save
 from torch import Tensor
 
 from ganzoo import plugins
+from ganzoo.build import build_model
 from ganzoo.errors import GanzooError, first_line
+from ganzoo.interfaces import Condition
 from ganzoo.io import atomic_write
 from ganzoo.outputs import output_file
-from ganzoo.registry import KINDS, Registry
+from ganzoo.registry import Registry
 from ganzoo.runs.checkpoint import (
+    CheckpointError,
     ComponentRecord,
     check_components,
+    checked_meta,
+    checked_weights,
+    component_record,
     components_of,
     load_checkpoint,
     missing_components,
@@ -81,12 +87,21 @@ def export_run(run: str | Path, path: str | Path, ema: bool = True, parts: Parts
     state = load_checkpoint(Path(run))
     meta = read_meta(state)
     check_components(meta, plugins.registry(), run)
-    mix = resolved_meta(meta).mix
+    resolved = resolved_meta(meta)
+    mix = resolved.mix
     roles = exported_roles(mix.task_class, mix.conditioner is not None, parts)
     with_ema = ema and any(role in state.get("ema", {}) for role in roles)
+    chosen = {role: state["ema"][role] if with_ema and role in state["ema"] else state["nets"].get(role, {}) for role in roles}
+    with torch.device("meta"):  # shapes and dtypes only: what the weights are checked against
+        shapes = build_model(resolved, Condition.parse(meta["source"]), roles=roles, states=chosen).nets
     tensors: dict[str, Tensor] = {}
     for role in roles:
-        weights = state["ema"][role] if with_ema and role in state["ema"] else state["nets"][role]
+        weights = chosen[role]
+        if role in shapes:
+            try:
+                checked_weights(role, shapes[role], weights)
+            except CheckpointError as error:
+                raise ExportError(f"{run}: {error}") from None
         for key, value in weights.items():
             # a private contiguous copy: safetensors refuses tensors sharing memory (tied weights)
             tensors[f"{role}.{key}"] = value.detach().cpu().clone(memory_format=torch.contiguous_format)
@@ -156,22 +171,10 @@ def _validated(path: Path, header: Any, tensors: dict[str, Tensor]) -> Export:
             raise broken(f"{key!r} missing or not a {kind.__name__}")
     if header["parts"] not in PARTS:
         raise broken(f"parts {header['parts']!r} is not one of {', '.join(PARTS)}")
-    meta = header["meta"]
-    if not isinstance(meta.get("config"), dict) or not isinstance(meta.get("source"), dict):
-        raise broken("'meta' lacks the run's 'config' or 'source'")
-    source = meta["source"]
-    if not isinstance(source.get("kind"), str) or not isinstance(source.get("dim", 0), int) or isinstance(source.get("dim", 0), bool):
-        raise broken(f"'meta.source' {source!r} is not {{kind: text, dim: integer}}")
-    names = meta.get("class_names")
-    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
-        raise broken(f"'meta.class_names' {names!r} is not a list of names")
-    components = []
-    for entry in header["components"]:
-        if not isinstance(entry, dict) or set(entry) != {"kind", "name", "distribution", "version"} or not all(isinstance(v, str) for v in entry.values()):
-            raise broken(f"component entry {entry!r} is not {{kind, name, distribution, version}}")
-        if entry["kind"] not in KINDS:
-            raise broken(f"component kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
-        components.append(ComponentRecord(**entry))
+    meta = checked_meta(header["meta"], broken)
+    if header["step"] < 0:
+        raise broken(f"'step' {header['step']} is negative")
+    components = [component_record(entry, broken) for entry in header["components"]]
     return Export(path, header["parts"], header["ema"], header["step"], components, meta, tensors)
 
 

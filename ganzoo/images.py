@@ -10,9 +10,10 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 from torch import Tensor
 
-from ganzoo.io import atomic_write
+from ganzoo.io import MARK, SOFTWARE_TAG, atomic_write
 
 #: pixels between grid cells (and around the grid), as ``make_grid`` draws them.
 PADDING = 2
@@ -32,9 +33,30 @@ def to_pil(image: Tensor) -> Image.Image:
 
 
 def save_picture(picture: Image.Image, path: Path) -> None:
+    """Write ``picture`` atomically, in the format its suffix names, marked as ganzoo's (see
+    :func:`ganzoo.outputs.written_by_ganzoo`: a later command may replace it)."""
     path = Path(path)
-    fmt = (path.suffix.lstrip(".") or "png").upper().replace("JPG", "JPEG")
-    atomic_write(path, lambda f: picture.save(f, format=fmt))
+    suffix = path.suffix.lstrip(".").lower() or "png"
+    fmt = {"jpg": "JPEG", "tif": "TIFF"}.get(suffix, suffix.upper())
+    options = _marked(fmt)
+    atomic_write(path, lambda f: picture.save(f, format=fmt, **options))
+
+
+def _marked(fmt: str) -> dict[str, Any]:
+    """The save options that write ganzoo's mark in format ``fmt`` (none for formats without a place for it)."""
+    if fmt == "PNG":
+        info = PngInfo()
+        info.add_text("Software", MARK)
+        return {"pnginfo": info}
+    if fmt in ("JPEG", "WEBP"):
+        exif = Image.Exif()
+        exif[SOFTWARE_TAG] = MARK
+        return {"exif": exif}
+    if fmt == "TIFF":
+        return {"tiffinfo": {SOFTWARE_TAG: MARK}}
+    if fmt == "GIF":
+        return {"comment": MARK}
+    return {}
 
 
 def save_image(image: Tensor, path: Path) -> None:

@@ -7,6 +7,12 @@ from torch import Tensor
 
 from ganzoo.errors import GanzooError
 
+#: the smallest truncation threshold: a draw lands within 0.01 of zero once in ~125 tries, so even
+#: millions of entries are drawn in a few thousand rounds; smaller ones could take forever.
+MIN_TRUNCATION = 0.01
+#: the most rounds of redrawing (a bound the threshold above never reaches in practice).
+MAX_REDRAWS = 100_000
+
 
 def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:
     """Spherical interpolation from ``start`` to ``end`` (``[1, D]`` each) at fractions ``t`` (``[F]``).
@@ -28,11 +34,14 @@ def truncate(noise: Tensor, psi: float, generator: torch.Generator) -> Tensor:
     noise whose magnitude exceeds ``psi`` is drawn again until none does, trading variety for
     fidelity (smaller ``psi``: more typical images). Redraws come from ``generator``, so a seed
     still gives the same images."""
-    if not psi > 0:
-        raise GanzooError(f"--truncation {psi}: the threshold must be > 0 (e.g. 0.5; larger = more variety)")
+    if not psi >= MIN_TRUNCATION:
+        raise GanzooError(f"--truncation {psi}: the threshold must be at least {MIN_TRUNCATION} (e.g. 0.5; larger = more variety)")
     noise = noise.clone()
     outside = noise.abs() > psi
-    while outside.any():
+    for _ in range(MAX_REDRAWS):
+        if not outside.any():
+            return noise
         noise[outside] = torch.randn(int(outside.sum()), generator=generator).to(noise)
         outside = noise.abs() > psi
-    return noise
+    raise GanzooError(f"--truncation {psi}: {int(outside.sum())} noise entries still beyond it after {MAX_REDRAWS} redraws; "
+                      "use a larger threshold")

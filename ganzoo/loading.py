@@ -7,6 +7,7 @@ keyword arguments), loads the weights (EMA by default) and returns a :class:`Loa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Collection, Sequence
@@ -19,11 +20,19 @@ from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import ExportError, check_installed, exported_roles, read_export, version_changes, weights_by_role
 from ganzoo.interfaces import Condition
-from ganzoo.latent import slerp, truncate
+from ganzoo.latent import MIN_TRUNCATION, slerp, truncate
 from ganzoo.layers import evaluating
 from ganzoo.mix import resolve
 from ganzoo.resolve import ResolvedRun, checked
-from ganzoo.runs.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta, resolved_meta
+from ganzoo.runs.checkpoint import (
+    CheckpointError,
+    check_components,
+    checked_weights,
+    config_from_meta,
+    load_checkpoint,
+    read_meta,
+    resolved_meta,
+)
 from ganzoo.train.runtime import resolve_device
 
 
@@ -70,6 +79,8 @@ class LoadedModel:
 
     def conditions(self, n: int, prompts: Sequence[str] = (), classes: Sequence[str | int] = ()) -> Any:
         """The raw condition of ``n`` samples: captions or labels (cycled), None when unconditional."""
+        n = count_argument(n, "n")
+        prompts, classes = texts_argument(prompts, "prompts"), classes_argument(classes)
         source = self.model.source
         if not hasattr(self.task, "sample_inputs"):
             raise GanzooError("this model translates images; use `ganzoo translate` instead of sampling")
@@ -114,6 +125,7 @@ class LoadedModel:
                truncation: float | None = None) -> dict[str, Tensor]:
         """``n`` images (by output name, e.g. ``samples``), from noise seeded with ``seed``;
         ``truncation``: redraw noise entries beyond that magnitude (see :func:`ganzoo.latent.truncate`)."""
+        seed, truncation = seed_argument(seed), truncation_argument(truncation)
         return self._render(self._inputs(n, self.conditions(n, prompts, classes), seed, truncation), seed)
 
     def interpolate(self, paths: int, frames: int, *, prompts: Sequence[str] = (), classes: Sequence[str | int] = (),
@@ -121,6 +133,9 @@ class LoadedModel:
         """``paths`` rows of ``frames`` images walking the noise of seed ``seed + r`` to ``seed + r + 1``
         by :func:`ganzoo.latent.slerp`; row ``r`` keeps the ``r``-th condition. Each row ends where
         the next begins, and a row starts from the first noise vector of ``sample(seed=seed + r)``."""
+        paths, frames = count_argument(paths, "paths"), count_argument(frames, "frames")
+        count_argument(paths * frames, "paths x frames")
+        seed, truncation = seed_argument(seed, paths + 1), truncation_argument(truncation)
         raw = self.conditions(paths, prompts, classes)
         keys = [self._noise(self._inputs(1, None if raw is None else raw[:1], seed + k, truncation), "--interpolate")
                 for k in range(paths + 1)]
@@ -139,8 +154,81 @@ class LoadedModel:
         """Translate a batch of images in [-1, 1]; returns the task's named outputs (``output``, ...)."""
         if hasattr(self.task, "sample_inputs"):
             raise GanzooError(f"this model is {self.condition}: it generates from noise and translates nothing; use `ganzoo sample`")
+        images_argument(images, self.model.config.channels)
         with evaluating(self.nets.values()):
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
+
+
+#: the most images one call makes (``n``, or ``paths x frames``): one batch in memory.
+MAX_IMAGES = 4096
+#: seeds are 64-bit signed integers (torch's generators take no more).
+SEEDS = range(-(2**63), 2**63)
+
+
+def count_argument(value: Any, name: str) -> int:
+    """``value`` if it is a whole number of images from 1 to :data:`MAX_IMAGES`."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int (a number of images), got {value!r}")
+    if not 1 <= value <= MAX_IMAGES:
+        raise GanzooError(f"{name} = {value}: give 1 to {MAX_IMAGES} images per call (call again for more)")
+    return value
+
+
+def texts_argument(value: Any, name: str) -> tuple[str, ...]:
+    """A sequence of captions as a tuple; one string is refused (it would be read letter by letter)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a list of captions, not one string: write {name}=[{value!r}]")
+    try:
+        texts = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of captions, got {value!r}") from None
+    wrong = [text for text in texts if not isinstance(text, str)]
+    if wrong:
+        raise TypeError(f"{name}: every caption must be a str, got {wrong[0]!r}")
+    return texts
+
+
+def classes_argument(value: Any) -> tuple[str | int, ...]:
+    """A sequence of class indices (int) or names (str) as a tuple; one string, floats and bools are refused."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"classes must be a list of class indices or names, not one string: write classes=[{value!r}]")
+    try:
+        classes = tuple(value)
+    except TypeError:
+        raise TypeError(f"classes must be a list of class indices or names, got {value!r}") from None
+    wrong = [c for c in classes if isinstance(c, bool) or not isinstance(c, (int, str))]
+    if wrong:
+        raise TypeError(f"classes: each class is an int index or a str name, got {wrong[0]!r}")
+    return classes
+
+
+def seed_argument(value: Any, span: int = 1) -> int:
+    """``value`` if it is a seed torch takes (also ``value + span - 1``, for the seeds an interpolation uses)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"seed must be an int, got {value!r}")
+    if value not in SEEDS or value + span - 1 not in SEEDS:
+        raise GanzooError(f"seed = {value}: must be a 64-bit integer, from {SEEDS.start} to {SEEDS.stop - span}")
+    return value
+
+
+def truncation_argument(value: Any) -> float | None:
+    """``None``, or a truncation threshold from :data:`ganzoo.latent.MIN_TRUNCATION` on."""
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"truncation must be a number or None, got {value!r}")
+    if not (math.isfinite(value) and value >= MIN_TRUNCATION):
+        raise GanzooError(f"truncation = {value!r}: must be at least {MIN_TRUNCATION} (smaller thresholds leave almost "
+                          "no noise to draw from; 0.5 to 1 are usual)")
+    return float(value)
+
+
+def images_argument(value: Any, channels: int) -> None:
+    """Refuse what is not a batch of images ``[N, channels, H, W]`` of floats."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"images must be a torch.Tensor [N, C, H, W] of floats in [-1, 1], got {type(value).__name__}")
+    if value.dim() != 4 or not value.is_floating_point() or value.shape[0] == 0 or value.shape[1] != channels:
+        raise GanzooError(f"images: expected a float tensor [N, {channels}, H, W] with N >= 1, got {value.dtype} {list(value.shape)}")
 
 
 def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
@@ -157,6 +245,7 @@ def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[s
     for role, net in model.nets.items():
         if role not in weights:
             raise GanzooError(f"saved weights lack network {role!r} (have {', '.join(weights)})")
+        checked_weights(role, net, weights[role])
         try:
             net.load_state_dict(weights[role])
         except RuntimeError as error:
@@ -179,7 +268,10 @@ def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
-    return from_state(resolved_meta(meta), meta, weights, device)
+    try:
+        return from_state(resolved_meta(meta), meta, weights, device)
+    except CheckpointError as error:
+        raise CheckpointError(f"{path}: {error}") from None
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

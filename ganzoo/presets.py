@@ -29,6 +29,11 @@ PACKAGED_ZOO = "zoo.toml"
 CORE_DISTRIBUTION = "ganzoo"
 #: the preset key listing the distributions a preset needs beyond the one providing it.
 NEEDS_KEY = "plugins"
+#: keys that name presets rather than set anything: not overridable (``--set preset=x`` would
+#: record another preset's name for this one's settings).
+NAMING_KEYS = ("preset", "extends", NEEDS_KEY)
+#: the longest ``extends`` chain followed (deeper chains are a mistake or a hostile file).
+MAX_EXTENDS = 64
 
 
 class PresetError(ConfigError):
@@ -121,19 +126,27 @@ class PresetBook:
         """Preset -> the missing distributions it needs, for every preset that lacks some."""
         return {name: missing for name in self.names() if (missing := self.missing(name))}
 
-    def flatten(self, name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The preset's raw table with ``extends`` resolved."""
-        if name not in self.raw:
-            close = difflib.get_close_matches(name, self.names(), n=3)
-            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
-            raise PresetError(f"unknown preset {name!r}.{hint} Valid: {', '.join(self.names())}")
-        if name in seen:
-            raise PresetError(f"preset {name!r} extends itself through {' -> '.join(seen + (name,))}")
-        table = dict(self.raw[name])
-        parent = table.pop("extends", None)
-        if parent is None:
-            return table
-        return deep_merge(self.flatten(str(parent), seen + (name,)), table)
+    def flatten(self, name: str) -> dict[str, Any]:
+        """The preset's raw table with ``extends`` resolved (a chain of at most :data:`MAX_EXTENDS`)."""
+        chain: list[str] = []
+        parent: Any = name
+        while parent is not None:
+            parent = str(parent)
+            if parent not in self.raw:
+                close = difflib.get_close_matches(parent, self.names(), n=3)
+                hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+                raise PresetError(f"unknown preset {parent!r}.{hint} Valid: {', '.join(self.names())}")
+            if parent in chain:
+                raise PresetError(f"preset {parent!r} extends itself through {' -> '.join(chain + [parent])}")
+            if len(chain) == MAX_EXTENDS:
+                raise PresetError(f"preset {name!r} extends a chain of more than {MAX_EXTENDS} presets ({' -> '.join(chain[:3])} -> ...); "
+                                  "shorten it")
+            chain.append(parent)
+            parent = self.raw[parent].get("extends")
+        table: dict[str, Any] = {}
+        for link in reversed(chain):
+            table = deep_merge(table, {key: value for key, value in self.raw[link].items() if key != "extends"})
+        return table
 
     def resolve(self, name: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
         """The typed config of preset ``name``, with dotted-key ``overrides`` applied on top; its
@@ -148,6 +161,9 @@ class PresetBook:
         table.pop("preset", None)
         table.pop(NEEDS_KEY, None)
         for dotted, value in (overrides or {}).items():
+            if dotted.split(".")[0] in NAMING_KEYS:
+                raise PresetError(f"{dotted} = {value!r}: {dotted.split('.')[0]!r} names presets and is not a setting; "
+                                  f"train another preset by its name (ganzoo train NAME)")
             apply_override(table, dotted, value)
         where = f"preset {name!r} ({', '.join(self.sources.get(name, ['?']))})"
         return from_plain(TrainConfig, {"preset": name, **table}, where)

@@ -14,13 +14,16 @@ import json
 import math
 import statistics
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import GanzooError
-from ganzoo.io import atomic_write
-from ganzoo.runs.checkpoint import CONFIG, ENVIRONMENT, METRICS, SAMPLES
+from ganzoo.io import MARK, atomic_write
+from ganzoo.outputs import output_file
+from ganzoo.runs.checkpoint import CONFIG, SAMPLES
+from ganzoo.runs.files import read_environment, read_metrics, read_run_meta
 from ganzoo.runs.snapshots import read_best, snapshot_steps
 from ganzoo.version import __version__
 
@@ -60,22 +63,16 @@ class RunRecord:
 
 
 def read_run(path: Path) -> RunRecord:
-    """Read a run folder; a folder without ``config.json`` is refused."""
+    """Read a run folder; a folder without ``config.json`` is refused, and so is a damaged file.
+    A metrics log's torn last line (a killed run) is skipped with a warning."""
     path = Path(path)
     if not (path / CONFIG).is_file():
         raise ReportError(f"{path} is not a run folder (no {CONFIG}); give folders made by `ganzoo train`")
-    meta = json.loads((path / CONFIG).read_text(encoding="utf-8"))
-    environment = json.loads((path / ENVIRONMENT).read_text(encoding="utf-8")) if (path / ENVIRONMENT).is_file() else {}
-    record = RunRecord(path, path.name, meta, environment, best=read_best(path), snapshots=snapshot_steps(path))
-    if (path / METRICS).is_file():
-        for line in (path / METRICS).read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if isinstance(row.get("eval"), dict):
-                record.evaluations.append({"step": row["step"], **row["eval"]})
-            else:
-                record.scalars.append({k: v for k, v in row.items() if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    metrics = read_metrics(path)
+    if metrics.note:
+        warnings.warn(metrics.note, stacklevel=2)
+    record = RunRecord(path, path.name, read_run_meta(path), read_environment(path), scalars=metrics.scalars,
+                       evaluations=metrics.evaluations, best=read_best(path), snapshots=snapshot_steps(path))
     samples = path / SAMPLES
     if samples.is_dir():
         record.grids = sorted((int(p.stem.split("-")[1]), p) for p in samples.glob("step-*.png") if p.stem.split("-")[1].isdigit())
@@ -287,6 +284,7 @@ def render(runs: list[RunRecord], title: str = "ganzoo report", max_grids: int =
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="{MARK} {__version__}">',
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="meta">{len(runs)} run(s); written {time.strftime("%Y-%m-%d %H:%M")} by ganzoo {__version__}</p>',
@@ -309,7 +307,9 @@ def render(runs: list[RunRecord], title: str = "ganzoo report", max_grids: int =
 
 
 def write_report(paths: list[Path], output: Path, title: str = "ganzoo report", max_grids: int = 10) -> Path:
-    """Read the run folders ``paths`` and write their report to ``output`` (atomically)."""
+    """Read the run folders ``paths`` and write their report to ``output`` (atomically; an existing
+    file is replaced only if it is a ganzoo report)."""
+    output_file(Path(output), "-o", (".html", ".htm"))
     runs = [read_run(Path(p)) for p in paths]
     names = [run.name for run in runs]
     for run in runs:  # two runs of one name (from different folders) get their parent in the name

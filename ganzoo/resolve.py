@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping
 
-from ganzoo.config import TrainConfig, check_config
+from ganzoo.config import TrainConfig, check_combinations, check_config
 from ganzoo.mix import Mix, check_mix
 from ganzoo.presets import PresetBook
 from ganzoo.registry import Registry
@@ -29,23 +29,27 @@ class ResolvedRun:
     registry: Registry
 
 
-def checked(config: TrainConfig, registry: Registry, roles: Collection[str] | None = None) -> ResolvedRun:
+def checked(config: TrainConfig, registry: Registry, roles: Collection[str] | None = None, *, new_run: bool = False) -> ResolvedRun:
     """The single check of a merged config: first its values, then whether its components fit
-    (only the networks ``roles`` when given, see :func:`ganzoo.mix.check_mix`)."""
-    validate_config(config)
+    (only the networks ``roles`` when given, see :func:`ganzoo.mix.check_mix`). ``new_run``: a
+    run about to start (its dry run included), whose settings must also agree with each other."""
+    validate_config(config, new_run=new_run)
     return ResolvedRun(config, check_mix(config, registry, roles), registry)
 
 
-def validate_config(config: TrainConfig) -> None:
+def validate_config(config: TrainConfig, *, new_run: bool = False) -> None:
     """Value checks of the merged config that need no registry: every field within its declared
-    range or choices (:func:`ganzoo.presets.check_config`).
+    range or choices (:func:`ganzoo.config.check_config`) and, for a run about to start, no
+    settings that contradict each other (:func:`ganzoo.config.check_combinations`).
 
     The place for checks of the whole config: :func:`checked` runs it before the mix, so every
     entry point gets it.
     """
     check_config(config)
+    if new_run:
+        check_combinations(config)
 
 
 def resolve_run(book: PresetBook, preset: str, registry: Registry, overrides: Mapping[str, Any] | None = None) -> ResolvedRun:
-    """Preset ``preset`` of ``book`` with dotted-key ``overrides`` (CLI flags, ``--set``), checked."""
-    return checked(book.resolve(preset, dict(overrides or {})), registry)
+    """Preset ``preset`` of ``book`` with dotted-key ``overrides`` (CLI flags, ``--set``), checked as a new run."""
+    return checked(book.resolve(preset, dict(overrides or {})), registry, new_run=True)

@@ -16,6 +16,7 @@ from string import Template
 
 import ganzoo
 from ganzoo.errors import GanzooError
+from ganzoo.outputs import writable_folder
 from ganzoo.registry import Registry
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -295,6 +296,7 @@ def scaffold_plugin(name: str, directory: Path, registry: Registry | None = None
     """
     names = PluginNames.parse(name)
     target = Path(directory) / names.distribution
+    writable_folder(target, "--dir", Path(directory))
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise GanzooError(f"{target} already exists and is not empty; choose another NAME or --dir")
     try:

@@ -143,8 +143,8 @@ def test_ganzoo_load_is_exposed_lazily(exported):
 
 def test_a_missing_plugin_names_the_distribution_to_install(exported):
     plugins.reset(plugins.PluginHost(autoload=False))  # the core only: the tiny plugin is gone
-    with pytest.raises(ExportError, match=r"needs generator 'tiny-gen' from tiny-plugin 1\.0, "
-                       r"which is not installed: pip install tiny-plugin$"):
+    with pytest.raises(ExportError, match=r"needs generator 'tiny-gen' from 'tiny-plugin' '1\.0', which is not installed: "
+                       r"the file names 'tiny-plugin', which ganzoo does not know: check who publishes it before installing anything$"):
         load(exported)
 
 
@@ -160,8 +160,8 @@ def test_a_generator_export_loads_without_the_plugins_of_its_discriminator_and_l
     with pytest.raises(GanzooError, match="loaded to sample or translate"):
         loaded.task.loss.real(torch.zeros(1))
     # a run folder holds every network: loading it names the missing distribution
-    with pytest.raises(GanzooError, match=r"needs discriminator 'tiny-disc', loss 'tiny-bce' from tiny-plugin 1\.0, "
-                       r"which is not installed: pip install tiny-plugin$"):
+    with pytest.raises(GanzooError, match=r"needs discriminator 'tiny-disc', loss 'tiny-bce' from 'tiny-plugin' '1\.0', "
+                       r"which is not installed: the file names 'tiny-plugin'"):
         load(class_run)
 
 

@@ -157,4 +157,5 @@ def test_a_scaffolded_plugin_installs_trains_exports_and_uninstalls(tmp_path):
     assert listed(tmp_path) == with_plugin - ours
     missing = ganzoo_cli("sample", "model.safetensors", "--device", "cpu", cwd=tmp_path, check=False)
     assert missing.returncode == 1
-    assert f"needs generator '{name}' from {names.distribution} 0.1.0, which is not installed: pip install {names.distribution}" in missing.stderr
+    assert (f"needs generator '{name}' from '{names.distribution}' '0.1.0', which is not installed: the file names "
+            f"'{names.distribution}', which ganzoo does not know") in missing.stderr  # no pip command for a name a file chose

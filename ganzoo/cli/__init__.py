@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import warnings
 
@@ -12,8 +13,9 @@ from ganzoo.version import __version__
 
 
 class GanzooGroup(click.Group):
-    """Shows user errors (GanzooError) as one line instead of a traceback; a Ctrl-C that reaches
-    here (a second one during training, or one elsewhere) stops with one line and status 130."""
+    """Shows user errors (GanzooError) and the system's refusals (a full disk, a missing
+    permission) as one line instead of a traceback; a Ctrl-C that reaches here (a second one during
+    training, or one elsewhere) stops with one line and status 130."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -22,9 +24,22 @@ class GanzooGroup(click.Group):
             exception = click.ClickException(str(error))
             exception.exit_code = getattr(error, "exit_code", exception.exit_code)
             raise exception from None
+        except OSError as error:
+            if error.errno is None:
+                raise
+            raise click.ClickException(system_error(error)) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise SystemExit(130) from None
+
+
+def system_error(error: OSError) -> str:
+    """An operating-system error as one line naming the file; a full disk says what is kept."""
+    where = f"{error.filename}: " if error.filename else ""
+    text = f"{where}{error.strerror or error}"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{text}: free some space and run the command again (files written before are kept whole)"
+    return text
 
 
 @click.group(cls=GanzooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

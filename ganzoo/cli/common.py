@@ -27,3 +27,7 @@ zoo_option = click.option(
     multiple=True,
     help="Extra presets file(s) layered over the installed distributions' presets and ./zoo.toml.",
 )
+
+
+#: a noise seed of sample, translate and evaluate: a 64-bit integer, what torch's generators take.
+SEED = click.IntRange(-(2**63), 2**63 - 1)

@@ -14,18 +14,20 @@ from rich.table import Table
 
 from ganzoo import plugins
 from ganzoo.build import build_dataset
-from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.cli.common import SEED, console, report_broken_plugins
 from ganzoo.cli.train import data_overrides
 from ganzoo.config import ComponentConfig
-from ganzoo.data.base import InMemoryDataset
+from ganzoo.data.base import IMAGE_SUFFIXES, InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
 from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
 from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
+from ganzoo.outputs import json_written_by, output_file, replaceable
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
+from ganzoo.runs.files import evaluation_problem, read_evaluation
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000
@@ -85,7 +87,14 @@ def saved_result(model: Path) -> dict[str, Any]:
     path = result_paths(model)[0]
     if not path.is_file():
         raise GanzooError(f"--compare: {model} has no saved evaluation ({path}); run `ganzoo evaluate {model}` first")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_evaluation(path)
+
+
+def check_outputs(result_path: Path, log_path: Path, grid_path: Path) -> None:
+    """Before any work: the result, its log and the grid replace (or extend) only ganzoo's own files."""
+    output_file(grid_path, "--grid", IMAGE_SUFFIXES)
+    replaceable(result_path, "evaluate", ours=lambda path: json_written_by(path, lambda record: evaluation_problem(record) is None))
+    replaceable(log_path, "evaluate", ours=lambda path: json_written_by(path, lambda record: evaluation_problem(record) is None))
 
 
 @click.command("evaluate")
@@ -112,7 +121,7 @@ def saved_result(model: Path) -> dict[str, Any]:
 @click.option("--grid", "grid_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the grid of samples or input/output/target rows (default: beside the model).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (and of translators' dropout).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the noise (and of translators' dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None, dataset: str | None, split: str | None,
                      direction: str | None, count: int | None, metrics_text: str | None, extractor: str | None,
@@ -139,6 +148,9 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
     registry = plugins.registry()
     extractors = {"image": extractor_choice(extractor, "inception-fid", extractor_weights),
                   "text": extractor_choice(text_extractor, "clip", clip_weights)}
+    result_path, log_path, default_grid = result_paths(model)
+    grid_path = grid_path or default_grid
+    check_outputs(result_path, log_path, grid_path)
     names = metric_names(metrics_text, registry)
     suite = build_suite(names, registry, extractors) if names else None  # missing weights fail before loading anything
     loaded = load(model, device=device)
@@ -146,8 +158,6 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
     evaluated, used_split = evaluation_data(loaded, registry, dataset=dataset, data=data, split=split, direction=direction)
     result = run_evaluation(loaded, evaluated, suite, count=count, split=used_split, reference_count=reference_count,
                             batch_size=batch_size, seed=seed)
-    result_path, log_path, default_grid = result_paths(model)
-    grid_path = grid_path or default_grid
     save_image(result.grid(), grid_path)
     record = {"model": str(model), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": evaluated.name,
               **result.to_dict(), "grid": str(grid_path)}
@@ -226,12 +236,12 @@ def show_comparison(models: tuple[Path, ...], as_json: bool) -> None:
         best = (max if higher_is_better(metric, plugins.registry()) else min)(present) if len(present) > 1 else None
         cells = ["-" if v is None else f"[bold]{v:.4f}[/]" if v == best else f"{v:.4f}" for v in values]
         table.add_row(f"{metric} ({'higher' if higher_is_better(metric, plugins.registry()) else 'lower'} is better)", *cells)
-    for label, key in (("images", lambda r: str(r.get("count"))), ("data", lambda r: " ".join(filter(None, (r["data"], r["protocol"].get("data", {}).get("split"))))),
-                       ("extractor", lambda r: ", ".join(f"{e['name']} {e['sha256'][:8]}" for e in r["protocol"].get("extractors", {}).values()))):
+    for label, key in (("images", lambda r: str(r.get("count"))), ("data", lambda r: " ".join(map(str, filter(None, (r.get("data"), r.get("protocol", {}).get("data", {}).get("split")))))),
+                       ("extractor", lambda r: ", ".join(f"{e['name']} {e['sha256'][:8]}" for e in r.get("protocol", {}).get("extractors", {}).values()))):
         table.add_row(f"[dim]{label}[/]", *(f"[dim]{key(record)}[/]" for record in records.values()))
     console.print(table)
-    extractors = {json.dumps(r["protocol"].get("extractors"), sort_keys=True) for r in records.values()}
-    references = {json.dumps(r["protocol"].get("reference", {}).get("data_sha256")) for r in records.values()}
+    extractors = {json.dumps(r.get("protocol", {}).get("extractors"), sort_keys=True) for r in records.values()}
+    references = {json.dumps(r.get("protocol", {}).get("reference", {}).get("data_sha256")) for r in records.values()}
     if len(extractors) > 1 or len(references) > 1:
         console.print("[yellow]warning:[/] the results used different extractors or reference data: their numbers are not comparable")
 

@@ -14,7 +14,7 @@ from ganzoo.runs.snapshots import checkpoint_of
 @click.command("export")
 @click.argument("run", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The .safetensors file to write (replaced atomically if it exists).")
+              help="The .safetensors file to write (a ganzoo export is replaced atomically; any other file is kept).")
 @click.option("--ema/--no-ema", default=True, show_default=True, help="Export the generator's EMA weights when the run kept them.")
 @click.option("--parts", type=click.Choice(PARTS), default="generator", show_default=True,
               help="generator: what sampling and translation need; all: every network, discriminators included.")

@@ -13,7 +13,7 @@ from ganzoo.report import write_report
 @click.command("report")
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True,
-              help="The HTML file to write (replaced atomically if it exists).")
+              help="The HTML file to write (a report ganzoo wrote is replaced atomically; any other file is kept).")
 @click.option("--title", default="ganzoo report", show_default=True, help="The page's title.")
 @click.option("--grids", "max_grids", type=click.IntRange(min=2), default=10, show_default=True,
               help="Sample grids shown per run, spread evenly over the kept ones (first and last included).")

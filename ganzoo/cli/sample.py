@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.cli.common import SEED, console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES
 from ganzoo.images import sample_labels, save_grid
 from ganzoo.io import write_json
 from ganzoo.loading import load
-from ganzoo.outputs import output_file
+from ganzoo.outputs import json_written_by, output_file, replaceable
 
 #: images per interpolation row when --columns is not given.
 FRAMES = 8
@@ -31,14 +31,14 @@ def output_paths(path: Path, names: list[str]) -> dict[str, Path]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("samples.png"), show_default=True)
 @click.option("--prompt", "prompts", multiple=True, help="Caption for text-conditional models (repeatable; cycled).")
 @click.option("--class", "classes", multiple=True, help="Class index or name for class-conditional models (repeatable).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed: the same seed gives the same images.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Noise seed: the same seed gives the same images.")
 @click.option("--ema/--no-ema", default=True, show_default=True, help="Use the generator's EMA weights when present.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--columns", type=click.IntRange(min=1), help="Images per grid row (default: square grid; 8 frames with --interpolate).")
 @click.option("--interpolate", is_flag=True,
               help="Rows walk the noise from seed S+r to S+r+1 (spherical interpolation), one condition per row.")
 @click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="PSI",
-              help="Truncation trick (BigGAN): redraw noise entries with |z| > PSI; smaller = more typical, less varied.")
+              help="Truncation trick (BigGAN): redraw noise entries with |z| > PSI (at least 0.01); smaller = more typical, less varied.")
 def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ...], classes: tuple[str, ...],
                    seed: int, ema: bool, device: str, columns: int | None, interpolate: bool, truncation: float | None) -> None:
     """Sample a grid of images from MODEL (a run folder, checkpoint or .safetensors export).
@@ -65,9 +65,14 @@ def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ..
         images = loaded.sample(count, prompts=prompts, classes=classes, seed=seed, truncation=truncation)
         raw = loaded.conditions(count, prompts, classes)
         labels = sample_labels(raw, loaded.class_names)
-        if isinstance(raw, list):
-            write_json(output.with_suffix(".prompts.json"), labels)
-    for name, path in output_paths(output, list(images)).items():
+    written = output_paths(output, list(images))
+    prompts_file = output.with_suffix(".prompts.json") if not interpolate and isinstance(raw, list) else None
+    for path in written.values():
+        replaceable(path, "-o")
+    if prompts_file:
+        replaceable(prompts_file, "-o", ours=lambda path: json_written_by(path, lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v)))
+        write_json(prompts_file, labels)
+    for name, path in written.items():
         save_grid({name: images[name]}, path, columns, labels)
         console.print(f"{name}: {path}")
 

@@ -18,13 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ganzoo import plugins
 from ganzoo.cli.common import console, err_console, report_broken_plugins, zoo_option
 from ganzoo.cli.runlog import Fanout, RunLog
-from ganzoo.config import PRECISIONS, TrainConfig
+from ganzoo.config import PRECISIONS, TrainConfig, default_of
 from ganzoo.data.guess import guess_loader
-from ganzoo.errors import GanzooError, first_line
-from ganzoo.outputs import writable_folder
+from ganzoo.errors import GanzooError
+from ganzoo.outputs import new_run_folder, run_folder, writable_folder
 from ganzoo.presets import load_book
 from ganzoo.resolve import checked, resolve_run
 from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
+from ganzoo.runs.files import read_run_meta
 from ganzoo.runs.lock import RunLock
 from ganzoo.runs.snapshots import BEST
 from ganzoo.train.loop import Rehearsal, Trainer
@@ -96,15 +97,6 @@ def parse_init(text: str) -> tuple[str, str]:
     return target.strip(), source.strip()
 
 
-def next_run_dir(root: Path, preset: str) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    taken = {p.name for p in root.iterdir()}
-    number = 0
-    while f"{preset}-{number:03d}" in taken:
-        number += 1
-    return root / f"{preset}-{number:03d}"
-
-
 def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
     """Dotted-key overrides for the preset, from the CLI flags that were given."""
     overrides: dict[str, Any] = {}
@@ -116,6 +108,8 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
         overrides["fast"] = fast_mode(flags["fast"])
     if flags.get("steps") is not None and flags.get("epochs") is None:
         overrides["epochs"] = None  # --steps sets the length even where the preset counts epochs
+    if flags.get("epochs") is not None and flags.get("steps") is None:
+        overrides["steps"] = default_of(TrainConfig, "steps")  # and --epochs where it counts steps
     task_class = registry.get("task", config.task.name).factory
     # --gen/--disc set the role of that name, or every role of that kind (UGATIT's gen_ab, gen_ba)
     for flag, kind in (("gen", "generator"), ("disc", "discriminator")):
@@ -224,10 +218,11 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
             raise click.UsageError("give a PRESET to train (see `ganzoo presets`) or --resume RUN")
         book = load_book(list(zoo_files))
         run = resolve_run(book, preset, registry, overrides_from_flags(flags, book.resolve(preset), registry))
-        run_dir = out or next_run_dir(Path("runs"), preset)
+        run_dir = out or new_run_folder(Path("runs"), preset)
         RunLock(run_dir).refuse_if_taken()
         if (run_dir / CHECKPOINT).exists():
             raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
+        run_folder(run_dir, "--out")
     writable_folder(run_dir, "--out" if resume is None else "--resume")
     if dry_run:
         Rehearsal(run, run_dir).rehearse()
@@ -237,7 +232,10 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     config = run.config
     # the folder is locked before anything is built or written, so a second writer is refused at once
     with RunLock(run_dir) if "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
-        trainer = Trainer(run, run_dir, resume=resume is not None)
+        try:
+            trainer = Trainer(run, run_dir, resume=resume is not None)
+        except GanzooError as error:  # what the run folder holds does not fit: name the folder
+            raise GanzooError(f"--resume {run_dir}: {error}" if resume is not None and str(run_dir) not in str(error) else str(error)) from None
         main = trainer.runtime.is_main
         log = RunLog(run_dir) if main else None
 
@@ -279,14 +277,12 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
 def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
     """The saved config of ``run_dir``; only the length and the device may change on resume."""
     RunLock(run_dir).refuse_if_taken()
-    config_path = run_dir / CONFIG
-    if not config_path.is_file():
+    if not (run_dir / CONFIG).is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")
     try:
-        meta = json.loads(config_path.read_text(encoding="utf-8"))
-        config = config_from_meta(meta)
-    except (ValueError, KeyError, TypeError) as error:
-        raise GanzooError(f"--resume {run_dir}: {CONFIG} is damaged ({first_line(error)})") from None
+        config = config_from_meta(read_run_meta(run_dir))
+    except GanzooError as error:
+        raise GanzooError(f"--resume {run_dir}: {error}") from None
     if not (run_dir / CHECKPOINT).is_file():
         raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
                           f"start it again with `ganzoo train {config.preset} --out {run_dir}`")
@@ -295,6 +291,12 @@ def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) ->
     if fixed or (preset and preset != config.preset):
         what = f"--{fixed[0].replace('_', '-')}" if fixed else f"preset {preset!r}"
         raise GanzooError(f"{what} cannot change a resumed run (only --steps, --epochs, --device, --fast/--no-fast); start a new run instead")
+    if flags.get("steps") is not None and flags.get("epochs") is not None:
+        raise GanzooError("--steps and --epochs both set the training length; give one of them")
+    if flags.get("steps") is not None:
+        config.epochs = None
+    if flags.get("epochs") is not None:
+        config.steps = default_of(TrainConfig, "steps")
     for key in changeable:
         if flags.get(key) is not None:
             setattr(config, key, fast_mode(flags[key]) if key == "fast" else flags[key])

@@ -8,14 +8,14 @@ import click
 import torch
 
 from ganzoo.build import build_dataset
-from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.cli.common import SEED, console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES, list_images, read_images
-from ganzoo.data.paired import DIRECTIONS, split_pair
+from ganzoo.data.paired import DIRECTIONS, side_by_side, split_pair
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
 from ganzoo.interfaces import as_float_image
 from ganzoo.loading import LoadedModel, load
-from ganzoo.outputs import output_file, writable_folder
+from ganzoo.outputs import output_file, replaceable, writable_folder
 from ganzoo.resolve import checked
 
 DEFAULT_OUTPUT = Path("translated")
@@ -82,7 +82,7 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
 @click.option("--heatmap", is_flag=True,
               help="Also save each output's attention heat-map as NAME-heatmap (models with attention: UGATIT).")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 def translate_command(model: Path, input_path: Path | None, examples: int | None, output: Path | None, direction: str | None,
                       aligned: bool, batch_size: int, heatmap: bool, skip_bad: bool, seed: int, device: str) -> None:
@@ -105,8 +105,11 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
     if examples is not None:
         if aligned:
             raise click.UsageError("--aligned reads INPUT files; --examples writes plain inputs")
+        folder = writable_folder((output or DEFAULT_OUTPUT) / EXAMPLES_FOLDER, "-o", output or DEFAULT_OUTPUT)
+        for index in range(examples):
+            replaceable(folder / f"example-{index:03d}.png", "-o")
         loaded = load(model, device=device)
-        input_path = write_examples(loaded, examples, translation_direction(loaded, direction), (output or DEFAULT_OUTPUT) / EXAMPLES_FOLDER)
+        input_path = write_examples(loaded, examples, translation_direction(loaded, direction), folder)
     paths = list_images(input_path) if input_path.is_dir() else [input_path]
     if not paths:
         raise GanzooError(f"{input_path}: no images ({', '.join(IMAGE_SUFFIXES)})")
@@ -117,6 +120,12 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
         writable_folder(target.parent, "-o", output)
     if any(output_path(path, input_path, output).resolve() == path.resolve() for path in paths):
         raise GanzooError(f"-o {output or DEFAULT_OUTPUT}: the outputs would overwrite the input images; choose another output")
+    for path in paths:
+        written = output_path(path, input_path, output)
+        for each in (written, written.with_name(f"{written.stem}-heatmap{written.suffix}")) if heatmap else (written,):
+            replaceable(each, "-o")
+    if aligned:  # files that are not A|B pairs would be cut in half and translated as if they were
+        paths = side_by_side(paths, f"translate input {input_path}", skip_bad)
     if examples is None:
         loaded = load(model, device=device)
     config = loaded.model.config

@@ -22,6 +22,12 @@ from ganzoo.errors import GanzooError
 from ganzoo.interfaces import NO_CONDITION, Condition
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+#: the largest image read (width x height): PIL's decompression-bomb limit. A larger one is a bad
+#: image (skipped with --skip-bad), found from its header before anything is decoded.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+#: one-channel modes wider than 8 bits, which PIL's convert would clip at 255 instead of scaling.
+WIDE_MODES = {"I;16": "16-bit", "I;16B": "16-bit", "I;16L": "16-bit", "I;16N": "16-bit", "I": "32-bit integer, read as 16-bit",
+              "F": "32-bit float"}
 LAYOUTS = ("images", "paired", "unpaired")
 
 
@@ -162,27 +168,74 @@ class ImageProblems:
         warnings.warn(f"{self.what}: skipped {self.count()} bad images: {self.summary()}", stacklevel=3)
 
 
+def read_text(path: Path, what: str) -> str:
+    """A text file of a dataset (captions, manifests), which must be UTF-8: bytes that are not
+    would silently become other characters and train on them."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(f"{what}: {path} is not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); "
+                        "save it as UTF-8, or remove it") from None
+
+
 def list_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def open_image(path: Path, channels: int, problems: ImageProblems) -> Image.Image | None:
-    """Decode fully (truncation shows here), convert to ``channels``; ``None`` and a note if unusable."""
+def image_size(path: Path) -> tuple[int, int] | None:
+    """``(width, height)`` from an image file's header (nothing is decoded); ``None`` if unreadable
+    or beyond PIL's bomb limit (:func:`open_image` then says which)."""
     try:
         with Image.open(path) as img:
+            return img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def open_image(path: Path, channels: int, problems: ImageProblems) -> Image.Image | None:
+    """Decode fully (truncation shows here), convert to ``channels``; ``None`` and a note if unusable.
+
+    The one way datasets, translation inputs and evaluation references read an image: an image
+    over :data:`MAX_PIXELS` is a problem found from its header (nothing is decoded), 16-bit and
+    float images are scaled to 8 bits (not clipped), transparency is composited on white."""
+    too_large = f"larger than {MAX_PIXELS:,} pixels"
+    try:
+        with Image.open(path) as img:
+            if img.width * img.height > MAX_PIXELS:
+                problems.add(too_large, f"{path} ({img.width}x{img.height})")
+                return None
             img.load()
             mode = img.mode
-            if "A" in mode or (mode == "P" and "transparency" in img.info):
+            if mode in WIDE_MODES:
+                problems.note_conversion(f"{mode} ({WIDE_MODES[mode]}, scaled to 8 bits)", path)
+                img = _eight_bit(img)
+            elif "A" in mode or (mode == "P" and "transparency" in img.info):
                 problems.note_conversion(f"{mode} (alpha composited on white)", path)
                 background = Image.new("RGBA", img.size, (255, 255, 255, 255))
                 img = Image.alpha_composite(background, img.convert("RGBA"))
             elif mode != ("RGB" if channels == 3 else "L"):
                 problems.note_conversion(f"{mode} (converted to {'RGB' if channels == 3 else 'grey'})", path)
             img = img.convert("RGB" if channels == 3 else "L")
+    except Image.DecompressionBombError:  # PIL's own refusal, beyond twice its limit
+        problems.add(too_large, str(path))
+        return None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         problems.add("unreadable or truncated", f"{path} ({type(error).__name__})")
         return None
     return img
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """A one-channel 16-bit, 32-bit integer or float image as 8-bit grey, scaled over its range
+    (16 bits: 0..65535; float: 0..1 when it fits there, else 0..255), not clipped at 255."""
+    array = np.asarray(img, dtype=np.float64)
+    if img.mode == "F":
+        scale = 255.0 if np.nanmax(array, initial=0.0) <= 1.0 else 1.0
+    else:
+        scale = 255.0 / 65535.0
+    return Image.fromarray(np.nan_to_num(array * scale).round().clip(0, 255).astype(np.uint8), "L")
 
 
 def resize_center_crop(img: Image.Image, size: int) -> Image.Image:

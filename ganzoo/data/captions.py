@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from ganzoo.conditioning.embeddings import load_numpy_pickle
-from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, offered_condition, read_images
+from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, offered_condition, read_images, read_text
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
 
@@ -49,8 +49,8 @@ def _captioned(
 
 
 def read_caption_file(path: Path) -> list[str]:
-    """Non-empty, stripped lines of a caption file (UTF-8; undecodable bytes are replaced)."""
-    return [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    """Non-empty, stripped lines of a caption file (UTF-8; a file that is not is refused)."""
+    return [line.strip() for line in read_text(path, "captions").splitlines() if line.strip()]
 
 
 def _split_stems(root: Path, split: str, what: str) -> set[str]:
@@ -121,7 +121,7 @@ def captions_jsonl(
     if not path.is_file():
         raise DataError(f"{what}: manifest file does not exist (parameter manifest)")
     captions: dict[Path, list[str]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_text(path, what).splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -16,6 +16,7 @@ may come from anywhere.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
@@ -30,8 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from PIL import Image, UnidentifiedImageError
-
+from ganzoo.data.base import image_size
 from ganzoo.data.catalog import Archive, Expect, KnownDataset
 from ganzoo.data.home import dataset_dir, read_record, write_record
 from ganzoo.errors import GanzooError
@@ -129,7 +129,11 @@ def unpack(archive: Path, into: Path) -> None:
                 bundle.extractall(into, filter="data")
         else:
             raise FetchError(f"{archive} is not a zip or tar archive")
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as error:
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):  # the disk refused: the archive is fine
+            raise
+        raise FetchError(f"{archive} is damaged ({type(error).__name__}: {error})") from None
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise FetchError(f"{archive} is damaged ({type(error).__name__}: {error})") from None
 
 
@@ -153,10 +157,8 @@ def check_layout(folder: Path, expect: Expect) -> LayoutReport:
         if expect.size is None:
             continue
         for path in paths:
-            try:
-                with Image.open(path) as img:
-                    size = img.size
-            except (UnidentifiedImageError, OSError):
+            size = image_size(path)
+            if size is None:
                 wrong_size.append(f"{path.relative_to(folder)} (unreadable)")
                 continue
             if size != expect.size:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import Tensor
 
-from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, existing_folder, list_images, read_images
+from ganzoo.data.base import DataError, ImageProblems, InMemoryDataset, existing_folder, image_size, list_images, read_images
 from ganzoo.interfaces import Condition, Ports
 from ganzoo.registry import component, with_defaults
 
@@ -34,15 +34,14 @@ _PORTS = Ports(channels=(1, 3), conditions=("image",), features=frozenset({"pair
 
 def pair_size(path: Path) -> tuple[int, int, bool] | None:
     """``(width, height, wide enough to hold A|B side by side)`` from the file's header; None if unreadable."""
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-    except (UnidentifiedImageError, OSError):
+    size = image_size(path)
+    if size is None:
         return None
+    width, height = size
     return width, height, width >= MIN_PAIR_ASPECT * height
 
 
-def _side_by_side(paths: list[Path], what: str, skip_bad: bool) -> list[Path]:
+def side_by_side(paths: list[Path], what: str, skip_bad: bool) -> list[Path]:
     """The files wide enough to be A|B pairs (read from headers only); the others are problems."""
     problems = ImageProblems(what)
     kept = []
@@ -65,7 +64,7 @@ def split_pair(img: Image.Image) -> list[Image.Image]:
 
 def _aligned_pairs(folder: Path, what: str, size: int, resolution: int, channels: int, skip_bad: bool) -> tuple[list[Tensor], list[Tensor]]:
     """A and B halves of the side-by-side files in ``folder``."""
-    paths = _side_by_side(list_images(folder), what, skip_bad)
+    paths = side_by_side(list_images(folder), what, skip_bad)
     pairs, _ = read_images(paths, channels=channels, size=size, what=what, skip_bad=skip_bad, prepare=split_pair, min_size=resolution)
     return [pair[0] for pair in pairs], [pair[1] for pair in pairs]  # type: ignore[index]
 

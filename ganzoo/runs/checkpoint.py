@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import warnings
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Callable, Collection
 
 import torch
 
 from ganzoo import plugins
 from ganzoo.config import TrainConfig, check_config, from_plain
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, first_line
 from ganzoo.io import atomic_write
 from ganzoo.mix import Mix
-from ganzoo.registry import Registry
+from ganzoo.registry import KINDS, Registry
 from ganzoo.resolve import ResolvedRun, checked
 from ganzoo.version import __version__
 
@@ -35,12 +36,23 @@ SAMPLES = "samples"
 PROMPTS = "prompts.json"
 
 
+#: the distributions ganzoo itself publishes: the only names an install hint suggests as a command
+#: (a saved file's names come from whoever wrote it, and could point at a look-alike package).
+KNOWN_DISTRIBUTIONS = ("ganzoo", "ganzoo-dcgan", "ganzoo-gan", "ganzoo-lsgan-sn", "ganzoo-pix2pix", "ganzoo-stackgan", "ganzoo-ugatit")
+
+
 class CheckpointError(GanzooError):
     pass
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    atomic_write(path, lambda f: torch.save(state, f))
+    """Write ``state`` atomically: a failed write (a full disk) leaves the previous checkpoint whole."""
+    try:
+        atomic_write(path, lambda f: torch.save(state, f))
+    except RuntimeError as error:  # torch's zip writer reports a failed write as its own assertion
+        free = shutil.disk_usage(Path(path).parent).free
+        raise CheckpointError(f"{path}: could not write the checkpoint ({first_line(error, 120)}; {free / 2**20:.0f} MiB free on its disk); "
+                              "the previous checkpoint is kept") from None
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
@@ -62,11 +74,70 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
                               "(a run folder, its checkpoint.pt or a .safetensors export is expected)") from None
     if not isinstance(state, dict) or "meta" not in state or "nets" not in state:
         raise CheckpointError(f"{path} is not a ganzoo checkpoint (missing 'meta' or 'nets')")
+    problem = _state_problem(state)
+    if problem:
+        raise CheckpointError(f"{path}: damaged checkpoint: {problem}")
+    read_meta(state, path)
     return state
 
 
-def read_meta(state: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(state["meta"])
+def _state_problem(state: dict[str, Any]) -> str | None:
+    """What is wrong with the layout of a loaded checkpoint (``None``: nothing)."""
+    for key in ("nets", "ema"):
+        nets = state.get(key, {})
+        if not isinstance(nets, dict) or not all(isinstance(w, dict) and all(isinstance(t, torch.Tensor) for t in w.values())
+                                                  for w in nets.values()):
+            return f"{key!r} is not a table of networks' tensors"
+    step = state.get("step", 0)
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        return f"'step' {step!r} is not a step number (an integer >= 0)"
+    return None
+
+
+def checked_weights(role: str, net: torch.nn.Module, weights: dict[str, Tensor]) -> None:
+    """Refuse saved weights that could only give garbage: a float parameter stored as an integer or
+    bool tensor, or holding NaN or infinite values (the file is damaged, or the run diverged)."""
+    expected = net.state_dict()
+    for key, tensor in weights.items():
+        if key not in expected:
+            continue  # load_state_dict names unexpected keys
+        if tensor.is_floating_point() != expected[key].is_floating_point():
+            raise CheckpointError(f"saved weights for {role!r}: {key} is {tensor.dtype} where the network holds {expected[key].dtype}; "
+                              "the file is damaged")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"saved weights for {role!r}: {key} holds NaN or infinite values, so every image would be "
+                              "garbage; the file is damaged, or the run diverged (use an earlier snapshot)")
+
+
+def read_meta(state: dict[str, Any], path: Path | str = "checkpoint") -> dict[str, Any]:
+    """The checked metadata of a checkpoint (saved as JSON text); :func:`load_checkpoint` checks it first."""
+    try:
+        meta = json.loads(state["meta"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: damaged checkpoint: its metadata is not JSON text ({first_line(error)})") from None
+    return checked_meta(meta, lambda problem: CheckpointError(f"{path}: damaged checkpoint: {problem}"))
+
+
+def checked_meta(meta: Any, broken: Callable[[str], Exception]) -> dict[str, Any]:
+    """``meta`` if it has the layout :func:`run_meta` writes (checkpoints, config.json, exports);
+    else ``broken(problem)`` is raised, the problem naming the field."""
+    if not isinstance(meta, dict):
+        raise broken(f"'meta' is a JSON {type(meta).__name__}, not an object")
+    if not isinstance(meta.get("config"), dict) or not isinstance(meta.get("source"), dict):
+        raise broken("'meta' lacks the run's 'config' or 'source'")
+    source = meta["source"]
+    dim = source.get("dim", 0)
+    if not isinstance(source.get("kind"), str) or not isinstance(dim, int) or isinstance(dim, bool) or dim < 0:
+        raise broken(f"'meta.source' {source!r} is not {{kind: text, dim: integer >= 0}}")
+    names = meta.get("class_names")
+    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        raise broken(f"'meta.class_names' {names!r} is not a list of names")
+    components = meta.get("components", [])
+    if not isinstance(components, list):
+        raise broken(f"'meta.components' {components!r} is not a list")
+    for entry in components:
+        component_record(entry, broken)
+    return meta
 
 
 @dataclass(frozen=True)
@@ -77,6 +148,15 @@ class ComponentRecord:
     name: str
     distribution: str
     version: str
+
+
+def component_record(entry: Any, broken: Callable[[str], Exception]) -> ComponentRecord:
+    """A saved component entry as a record; ``broken(problem)`` is raised when it is not one."""
+    if not isinstance(entry, dict) or set(entry) != {"kind", "name", "distribution", "version"} or not all(isinstance(v, str) for v in entry.values()):
+        raise broken(f"component entry {entry!r} is not {{kind, name, distribution, version}}")
+    if entry["kind"] not in KINDS:
+        raise broken(f"component kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+    return ComponentRecord(**entry)
 
 
 def components_of(mix: Mix, roles: Collection[str] | None = None) -> list[ComponentRecord]:
@@ -107,10 +187,20 @@ def missing_components(records: list[ComponentRecord], registry: Registry) -> st
     for (distribution, _), what in missing.items():
         if distribution in broken:
             return f"needs {', '.join(what)} from {distribution}, which is installed but failed to load: {broken[distribution].cause}"
-    needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
-    distributions = [dist for dist, _ in missing]
-    hint = f"upgrade ganzoo (this is {__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
-    return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}"
+    def shown(text: str) -> str:  # a name from the file, quoted unless it is one of ganzoo's own
+        return text if text in KNOWN_DISTRIBUTIONS else repr(text)
+
+    needs = "; ".join(f"{', '.join(what)} from {shown(dist)} {version if dist in KNOWN_DISTRIBUTIONS else repr(version)}"
+                      for (dist, version), what in missing.items())
+    distributions = list(dict.fromkeys(dist for dist, _ in missing))
+    trusted = [dist for dist in distributions if dist in KNOWN_DISTRIBUTIONS and dist != "ganzoo"]
+    hints = [f"upgrade ganzoo (this is {__version__})"] if "ganzoo" in distributions else []
+    hints += [f"pip install {' '.join(trusted)}"] if trusted else []
+    unknown = [dist for dist in distributions if dist not in KNOWN_DISTRIBUTIONS]
+    if unknown:  # a name written by whoever made the file: never suggested as a command
+        hints.append(f"the file names {', '.join(map(repr, unknown))}, which ganzoo does not know: check who publishes "
+                     f"{'it' if len(unknown) == 1 else 'them'} before installing anything")
+    return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {'; '.join(hints)}"
 
 
 def run_meta(config: TrainConfig, dataset: Any, mix: Mix) -> dict[str, Any]:
@@ -130,7 +220,7 @@ def run_meta(config: TrainConfig, dataset: Any, mix: Mix) -> dict[str, Any]:
 def check_components(meta: dict[str, Any], registry: Registry, source: str | Path) -> None:
     """Refuse a saved run whose components are not all installed, naming the distributions
     (runs saved before components were recorded are not checked here)."""
-    problem = missing_components([ComponentRecord(**entry) for entry in meta.get("components", [])], registry)
+    problem = missing_components([ComponentRecord(**entry) for entry in meta.get("components", [])], registry)  # entries checked by checked_meta
     if problem:
         raise CheckpointError(f"{source} {problem}")
 

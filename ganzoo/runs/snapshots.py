@@ -9,7 +9,6 @@ saying which step, metric and value.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -19,6 +18,7 @@ from ganzoo import plugins
 from ganzoo.errors import GanzooError
 from ganzoo.metrics import higher_is_better
 from ganzoo.io import write_json
+from ganzoo.runs.files import DamagedFile, read_json
 
 SNAPSHOTS = "snapshots"
 BEST = "best.pt"
@@ -45,7 +45,14 @@ def snapshot_steps(run_dir: Path) -> list[int]:
 def read_best(run_dir: Path) -> dict[str, Any] | None:
     """``best.json`` of a run: ``{"step", "metric", "value", "higher_is_better", "eval"}``, or None."""
     path = Path(run_dir) / BEST_RECORD
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    best = read_json(path, "best-model record")
+    kinds = {"step": int, "metric": str, "value": (int, float), "higher_is_better": bool}
+    wrong = [key for key, kind in kinds.items() if not isinstance(best.get(key), kind) or (key != "higher_is_better" and isinstance(best[key], bool))]
+    if wrong:
+        raise DamagedFile(f"{path}: the best-model record is damaged: {wrong[0]!r} is {best.get(wrong[0])!r}")
+    return best
 
 
 def checkpoint_of(run: Path, best: bool = False, snapshot: int | None = None) -> Path:

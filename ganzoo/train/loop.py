@@ -44,6 +44,7 @@ from ganzoo.runs.checkpoint import (
     METRICS,
     PROMPTS,
     SAMPLES,
+    checked_weights,
     load_checkpoint,
     run_meta,
     save_checkpoint,
@@ -425,8 +426,10 @@ class Trainer:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         try:
             for role, net in self.nets.items():
+                checked_weights(role, net, state["nets"][role])
                 net.load_state_dict(state["nets"][role])
             for role, net in self.ema.items():
+                checked_weights(role, net, state["ema"][role])
                 net.load_state_dict(state["ema"][role])
             held = {name: [group["lr"] for group in opt.param_groups] for name, opt in self.optimizers.items()}
             for name, opt in self.optimizers.items():

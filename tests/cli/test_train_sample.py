@@ -70,10 +70,13 @@ def test_sample_refuses_wrong_conditions(tiny_host, in_tmp):
 
 def test_init_from_flag_and_steps_over_preset_epochs(tiny_host, in_tmp):
     assert invoke("train", "tiny", "--quiet", "--out", "first", "--steps", "1").exit_code == 0
-    result = invoke("train", "tiny", "--dry-run", "--init-from", "generator=first:generator", "--set", "epochs=3", "--steps", "2")
+    (in_tmp / "epochs.toml").write_text('[by-epochs]\nextends = "tiny"\nepochs = 3.0\n')
+    result = invoke("train", "by-epochs", "--zoo", "epochs.toml", "--dry-run", "--init-from", "generator=first:generator", "--steps", "2")
     config = json.loads(result.output[: result.output.rindex("}") + 1])
     assert config["init_from"] == {"generator": "first:generator"}
-    assert config["steps"] == 2 and config["epochs"] == 3  # an explicit --set wins over the --steps reset
+    assert config["steps"] == 2 and config["epochs"] is None  # --steps sets the length over the preset's epochs
+    result = invoke("train", "tiny", "--dry-run", "--set", "epochs=3", "--steps", "2")  # both given: which one?
+    assert result.exit_code == 1 and "steps = 2 and epochs = 3.0 both set the training length" in result.output
     result = invoke("train", "tiny", "--dry-run", "--init-from", "nonsense")
     assert result.exit_code == 2 and "TARGET=RUN[:ROLE]" in result.output
 

@@ -1,5 +1,7 @@
-"""Fuzzed presets files and export headers (hypothesis): a one-line error or a working result,
-never a traceback. Numbers stay small so that a value the validation accepts builds in moments."""
+"""Fuzzed presets files, export headers and every file a run writes and ganzoo reads back
+(config, environment, best-model record, metrics log, checkpoint metadata, evaluation results,
+lock) (hypothesis): a one-line error or a working result, never a traceback. Numbers stay small
+so that a value the validation accepts builds in moments."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from safetensors.torch import load_file, save_file
 
 from ganzoo.cli import cli
 from ganzoo.export import HEADER_KEY
+from ganzoo.runs.files import read_environment, read_run_meta
+from ganzoo.runs.snapshots import read_best
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
@@ -121,3 +125,136 @@ def test_fuzzed_export_headers_never_give_a_traceback(export, tmp_path, data):
     target = tmp_path / "fuzzed.safetensors"
     save_file(tensors, str(target), metadata={HEADER_KEY: json.dumps(header)})
     assert_no_traceback(CliRunner().invoke(cli, ["sample", str(target), "-n", "2", "-o", str(tmp_path / "s.png"), "--device", "cpu"]))
+
+
+# ----------------------------------------------------------------------------------------------
+# Readers of our own files: each fuzzed from a valid file (values replaced, keys dropped, bytes cut)
+# ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def run_folder(tiny_host, tmp_path):
+    run = tmp_path / "run"
+    assert CliRunner().invoke(cli, ["train", "tiny-class", "--quiet", "--device", "cpu", "--steps", "2", "--out", str(run)]).exit_code == 0
+    return run
+
+
+def mutated(data, document):
+    """``document`` (a JSON tree) with 1-3 values replaced or keys dropped."""
+    document = json.loads(json.dumps(document))
+    for _ in range(data.draw(st.integers(1, 3))):
+        found = paths(document)[1:]
+        if not found:
+            return data.draw(values)
+        path = data.draw(st.sampled_from(found))
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(values)
+    return document
+
+
+def fuzzed_bytes(data, original: bytes) -> bytes:
+    """A valid file's bytes mutated as JSON, cut short, or replaced by random bytes."""
+    how = data.draw(st.sampled_from(["json", "cut", "random"]))
+    if how == "cut":
+        return original[: data.draw(st.integers(0, max(0, len(original) - 1)))]
+    if how == "random":
+        return data.draw(st.binary(max_size=300))
+    return json.dumps(mutated(data, json.loads(original))).encode()
+
+
+def assert_handled(read) -> None:
+    """``read()`` returns or refuses with a GanzooError (one line); nothing else escapes."""
+    from ganzoo.errors import GanzooError
+
+    try:
+        read()
+    except GanzooError as error:
+        assert "\n" not in str(error), str(error)
+
+
+READERS = {"config.json": read_run_meta, "environment.json": read_environment, "best.json": read_best}
+
+
+@FUZZ
+@given(data=st.data())
+@pytest.mark.parametrize("name", list(READERS))
+def test_fuzzed_run_files_never_give_a_traceback(run_folder, data, name):
+    path = run_folder / name
+    if not path.exists():  # best.json: a run without evaluation has none; start from a valid one
+        path.write_text(json.dumps({"step": 2, "metric": "fid", "value": 1.5, "higher_is_better": False, "eval": {"fid": 1.5}}))
+    original = path.read_bytes()
+    try:
+        path.write_bytes(fuzzed_bytes(data, original))
+        assert_handled(lambda: READERS[name](run_folder))
+        if name == "config.json":  # and the commands reading it
+            for args in (["report", str(run_folder), "-o", str(run_folder.parent / "r.html")],
+                         ["train", "--resume", str(run_folder), "--quiet", "--steps", "2"]):
+                assert_no_traceback(CliRunner().invoke(cli, args))
+    finally:
+        path.write_bytes(original)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_metrics_logs_never_give_a_traceback(run_folder, data):
+    from ganzoo.runs.files import read_metrics
+
+    path = run_folder / "metrics.jsonl"
+    original = path.read_bytes()
+    lines = original.decode().splitlines()
+    try:
+        index = data.draw(st.integers(0, len(lines) - 1))
+        lines[index] = fuzzed_bytes(data, lines[index].encode()).decode("utf-8", errors="replace").replace("\n", " ")
+        path.write_text("\n".join(lines) + data.draw(st.sampled_from(["\n", "", '\n{"step": 9, "G_lo'])))
+        assert_handled(lambda: read_metrics(run_folder))
+        assert_no_traceback(CliRunner().invoke(cli, ["report", str(run_folder), "-o", str(run_folder.parent / "r.html")]))
+    finally:
+        path.write_bytes(original)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_checkpoint_metadata_never_gives_a_traceback(run_folder, data):
+    import torch
+
+    from ganzoo.runs.checkpoint import read_meta
+
+    state = torch.load(run_folder / "checkpoint.pt", weights_only=True)
+    text = fuzzed_bytes(data, state["meta"].encode()).decode("utf-8", errors="replace")
+    assert_handled(lambda: read_meta({"meta": text}, "checkpoint.pt"))
+    state["meta"] = text
+    torch.save(state, run_folder.parent / "fuzzed.pt")
+    assert_no_traceback(CliRunner().invoke(cli, ["sample", str(run_folder.parent / "fuzzed.pt"), "-n", "2", "-o",
+                                                 str(run_folder.parent / "s.png"), "--device", "cpu"]))
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_evaluation_results_never_give_a_traceback(tmp_path, data):
+    from ganzoo.runs.files import read_evaluation
+
+    valid = {"model": "m", "data": "shapes", "count": 8, "scores": {"fid": 3.5, "kid": 0.1}, "higher_is_better": {"fid": False},
+             "protocol": {"kind": "generated", "seed": 0, "data": {"split": "train"},
+                          "extractors": {"image": {"name": "inception-fid", "sha256": "ab" * 32}}}}
+    folder = tmp_path / "m"
+    folder.mkdir(exist_ok=True)
+    (folder / "evaluation.json").write_bytes(fuzzed_bytes(data, json.dumps(valid).encode()))
+    assert_handled(lambda: read_evaluation(folder / "evaluation.json"))
+    assert_no_traceback(CliRunner().invoke(cli, ["evaluate", "--compare", str(folder), str(folder)]))
+
+
+@FUZZ
+@given(content=st.binary(max_size=80) | st.text(max_size=80).map(str.encode) | values.map(lambda v: json.dumps(v).encode()))
+def test_fuzzed_lock_files_never_give_a_traceback(tmp_path, content):
+    import os
+
+    from ganzoo.runs.lock import LOCK, UNOWNED_GRACE, RunLock
+
+    (tmp_path / LOCK).write_bytes(content)
+    old = (tmp_path / LOCK).stat().st_mtime - UNOWNED_GRACE - 1
+    os.utime(tmp_path / LOCK, (old, old))
+    assert_handled(lambda: RunLock(tmp_path).acquire().release())

@@ -8,11 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
 from ganzoo.runs.checkpoint import load_checkpoint
-from ganzoo.runs.lock import LOCK, RunFolderLocked, RunLock
+from ganzoo.runs.lock import LOCK, UNOWNED_GRACE, RunFolderLocked, RunLock
 from tests.reliability.procs import finish, start, wait_for_lock
 
 
@@ -46,10 +47,12 @@ def test_second_writer_is_refused_naming_the_owner(tmp_path):
 
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     (tmp_path / LOCK).write_text(json.dumps({"pid": dead_pid(), "host": socket.gethostname()}))
-    (tmp_path / ".checkpoint.pt.abc123.tmp").write_bytes(b"half")
+    (tmp_path / ".checkpoint.pt.abc12_yz.tmp").write_bytes(b"half")
+    (tmp_path / ".notes.tmp").write_text("the user's own, not an atomic write's")
     with RunLock(tmp_path):
         assert json.loads((tmp_path / LOCK).read_text()) == {"pid": os.getpid(), "host": socket.gethostname()}
-        assert not (tmp_path / ".checkpoint.pt.abc123.tmp").exists()
+        assert not (tmp_path / ".checkpoint.pt.abc12_yz.tmp").exists()
+        assert (tmp_path / ".notes.tmp").exists()
         with RunLock(tmp_path):  # the same process again: re-entrant, and the outer holder keeps it
             pass
         assert (tmp_path / LOCK).exists()
@@ -63,3 +66,16 @@ def test_live_or_foreign_locks_are_refused(tmp_path, owner):
     with pytest.raises(RunFolderLocked, match=f"in use by process {owner['pid']} on {owner['host']}"):
         RunLock(tmp_path).acquire()
     assert json.loads((tmp_path / LOCK).read_text()) == owner
+
+
+@pytest.mark.parametrize("content", ["", "{", "[1, 2]", '{"pid": "x", "host": 3}', '{"pid": -1}'],
+                         ids=["empty", "torn", "a-list", "wrong-types", "no-host"])
+def test_a_lock_naming_no_owner_is_stale_once_old(tmp_path, content):
+    """A crash between creating the lock and writing it leaves it empty: not "in use" forever."""
+    (tmp_path / LOCK).write_text(content)
+    with pytest.raises(RunFolderLocked, match="names no owner yet"):  # young: it may be being written
+        RunLock(tmp_path).acquire()
+    old = time.time() - UNOWNED_GRACE - 1
+    os.utime(tmp_path / LOCK, (old, old))
+    with RunLock(tmp_path):
+        assert json.loads((tmp_path / LOCK).read_text())["pid"] == os.getpid()
