@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from ganzoo import plugins
 from ganzoo.config import ConfigError, TrainConfig, from_plain
@@ -34,6 +34,10 @@ NEEDS_KEY = "plugins"
 NAMING_KEYS = ("preset", "extends", NEEDS_KEY)
 #: the longest ``extends`` chain followed (deeper chains are a mistake or a hostile file).
 MAX_EXTENDS = 64
+
+
+#: dotted-key overrides of a preset's values (``{"nets.discriminator.name": "patchgan-sn"}``).
+Overrides = Mapping[str, Any]
 
 
 class PresetError(ConfigError):
@@ -148,9 +152,14 @@ class PresetBook:
             table = deep_merge(table, {key: value for key, value in self.raw[link].items() if key != "extends"})
         return table
 
-    def resolve(self, name: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    def resolve(self, name: str, overrides: Overrides | Callable[[dict[str, Any]], Overrides] | None = None) -> TrainConfig:
         """The typed config of preset ``name``, with dotted-key ``overrides`` applied on top; its
-        values are checked once, by :func:`ganzoo.resolve.checked`."""
+        values are checked once, by :func:`ganzoo.resolve.checked`.
+
+        ``overrides`` may be a function of the preset's table (``extends`` resolved): the command
+        line's flags read it to know what they set (``--disc`` sets every discriminator role of the
+        preset's task), so the preset is read once.
+        """
         if name in self.clashes:
             raise PresetError(self.clashes[name])
         missing = self.missing(name)
@@ -160,6 +169,8 @@ class PresetBook:
         table = self.flatten(name)
         table.pop("preset", None)
         table.pop(NEEDS_KEY, None)
+        if callable(overrides):
+            overrides = overrides(copy.deepcopy(table))
         for dotted, value in (overrides or {}).items():
             if dotted.split(".")[0] in NAMING_KEYS:
                 raise PresetError(f"{dotted} = {value!r}: {dotted.split('.')[0]!r} names presets and is not a setting; "

@@ -18,7 +18,7 @@ from typing import Any, Callable, Collection
 import torch
 
 from ganzoo import plugins
-from ganzoo.config import TrainConfig, check_config, from_plain
+from ganzoo.config import TrainConfig, from_plain
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.io import atomic_write
 from ganzoo.mix import Mix
@@ -94,7 +94,7 @@ def _state_problem(state: dict[str, Any]) -> str | None:
     return None
 
 
-def checked_weights(role: str, net: torch.nn.Module, weights: dict[str, Tensor]) -> None:
+def checked_weights(role: str, net: torch.nn.Module, weights: dict[str, torch.Tensor]) -> None:
     """Refuse saved weights that could only give garbage: a float parameter stored as an integer or
     bool tensor, or holding NaN or infinite values (the file is damaged, or the run diverged)."""
     expected = net.state_dict()
@@ -226,9 +226,9 @@ def check_components(meta: dict[str, Any], registry: Registry, source: str | Pat
 
 
 def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    config = from_plain(TrainConfig, meta["config"], "saved config")
-    check_config(config)
-    return config
+    """The typed config saved in run metadata; its values are checked by :func:`ganzoo.resolve.checked`
+    (through :func:`resolved_meta`, or after a resume's changes)."""
+    return from_plain(TrainConfig, meta["config"], "saved config")
 
 
 def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:

@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 from ganzoo import plugins
 from ganzoo.errors import GanzooError
-from ganzoo.metrics import higher_is_better
 from ganzoo.io import write_json
+from ganzoo.metrics import higher_is_better
 from ganzoo.runs.files import DamagedFile, read_json
 
 SNAPSHOTS = "snapshots"
