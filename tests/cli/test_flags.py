@@ -40,10 +40,9 @@ def test_disc_flag_consults_the_registry_once_and_checks_the_config_once(monkeyp
             checks.append(config)
         return check(config, where)
 
-    def counting_flatten(self, name, seen=()):
-        if not seen:
-            flattened.append(name)
-        return flatten(self, name, seen)
+    def counting_flatten(self, name):
+        flattened.append(name)
+        return flatten(self, name)
 
     monkeypatch.setattr(Registry, "get", counting_get)
     monkeypatch.setattr(resolve_module, "check_config", counting_check)

@@ -351,12 +351,11 @@ def _meta(edit: Callable[[Any], Any]) -> Callable[[dict], None]:
 
 
 def _first_weight(state: dict, change: Callable[[Any], Any]) -> None:
-    weights = state["ema"].get("generator") or state["nets"]["generator"]
+    """``change`` the generator's first float tensor, in its raw and EMA weights."""
     for nets in (state["nets"], state["ema"]):
         if "generator" in nets:
             key = next(k for k, v in nets["generator"].items() if v.is_floating_point())
             nets["generator"][key] = change(nets["generator"][key])
-    del weights
 
 
 def _forged_component(meta: dict) -> None:

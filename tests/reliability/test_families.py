@@ -194,4 +194,3 @@ def test_api_misuse_is_refused_naming_the_argument(models, case):
     with pytest.raises(errors[case.error]) as caught:
         eval(f"model.{case.call}", {"model": models[case.model], "torch": torch})
     assert case.message in str(caught.value)
-    assert type(caught.value).__module__.startswith("ganzoo") or caught.type in (TypeError, ValueError)
