@@ -33,6 +33,15 @@ ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
 #: beside text-conditioned sample grids: the caption of each numbered cell, in order.
 PROMPTS = "prompts.json"
+#: what `ganzoo evaluate` saves: the latest result, every result (JSON lines), the grid of the latest.
+EVALUATION, EVALUATIONS, EVALUATION_GRID = "evaluation.json", "evaluations.jsonl", "evaluation.png"
+
+
+def evaluation_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's evaluation, evaluations log and grid go: in a run folder, or beside a file."""
+    if model.is_dir():
+        return model / EVALUATION, model / EVALUATIONS, model / EVALUATION_GRID
+    return tuple(model.with_name(f"{model.stem}-{name}") for name in (EVALUATION, EVALUATIONS, EVALUATION_GRID))
 
 
 class CheckpointError(GanzooError):
