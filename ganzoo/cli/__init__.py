@@ -34,9 +34,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from ganzoo.cli import bench, catalog, data, evaluate, export, report, sample, scaffold, train, translate
+    from ganzoo.cli import bench, catalog, data, evaluate, export, report, sample, scaffold, serve, train, translate
 
-    for module in (catalog, data, train, sample, translate, evaluate, export, report, scaffold, bench):
+    for module in (catalog, data, train, sample, translate, serve, evaluate, export, report, scaffold, bench):
         for command in module.COMMANDS:
             cli.add_command(command)
 
