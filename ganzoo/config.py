@@ -155,6 +155,9 @@ class TrainConfig:
     eval_every: int = ranged(0, 0)
     eval_metrics: list[str] = field(default_factory=list)
     eval_count: int = ranged(1000, 1)
+    #: real images in the reference statistics of those evaluations (0: as many as ``eval_count``),
+    #: computed once per run (and cached).
+    eval_reference_count: int = ranged(0, 0)
     #: the feature extractors of those metrics: image features (FID, KID, IS) and text-image agreement.
     eval_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("inception-fid"))
     eval_text_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("clip"))

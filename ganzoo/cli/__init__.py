@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
@@ -27,8 +28,16 @@ class GanzooGroup(click.Group):
             raise SystemExit(130) from None
 
 
+def _plain(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    from ganzoo.cli.common import console, err_console
+
+    console.no_color = err_console.no_color = value or os.environ.get("NO_COLOR", "") != ""
+
+
 @click.group(cls=GanzooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="ganzoo")
+@click.option("--no-color", is_flag=True, expose_value=False, is_eager=True, callback=_plain,
+              help="No colours or styles in what is printed (as NO_COLOR=1 does).")
 def cli() -> None:
     """ganzoo: classic GANs behind one clean tool, built from plugins."""
 

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.cli.common import console, progress_bars, report_broken_plugins, zoo_option
 from ganzoo.cli.train import overrides_from_flags, parse_assignment
 from ganzoo.config import PRECISIONS
 from ganzoo.mix import check_mix
@@ -34,7 +34,7 @@ from ganzoo.train.bench import MODES, bench
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
               help="Override any preset key, e.g. --set channels_last=true (repeatable).")
 @zoo_option
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (no progress bars).")
 def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], zoo_files: tuple[Path, ...], as_json: bool,
                   **flags: Any) -> None:
     """Time PRESET's training step: ms/step, img/s, peak memory, achieved TFLOP/s, eager vs fast.
@@ -53,7 +53,8 @@ def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], 
     book = load_book(list(zoo_files))
     config = book.resolve(preset, overrides_from_flags(flags, book.resolve(preset), registry))
     check_mix(config, registry)
-    report = bench(config, steps, warmup, modes or tuple(MODES), registry)
+    with progress_bars(not as_json) as progress:
+        report = bench(config, steps, warmup, modes or tuple(MODES), registry, progress)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress, TextColumn
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, err_console, report_broken_plugins, zoo_option
+from ganzoo.cli.common import console, err_console, progress_columns, report_broken_plugins, zoo_option
 from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.config import PRECISIONS, TrainConfig
 from ganzoo.data.guess import guess_loader
@@ -44,26 +44,25 @@ def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict
 
 
 class RichProgress:
-    """Step, losses, img/s and ETA on one rich progress bar."""
+    """Step, losses, img/s and ETA on one rich progress bar; an evaluation's work on bars below it."""
 
     def __init__(self) -> None:
-        self.bar = Progress(
-            TextColumn("[bold]train"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[losses]}"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
+        label, bar, count, elapsed, eta, remaining = progress_columns("[bold]{task.description}")
+        self.bar = Progress(label, bar, count, TextColumn("{task.fields[losses]}"), TextColumn("{task.fields[rate]}"),
+                            elapsed, eta, remaining, console=console, transient=False)
         self.task = None
+        self.work_bars: dict[str, Any] = {}
 
     def start(self, step: int, total: int) -> None:
         self.bar.start()
         self.task = self.bar.add_task("train", total=total, completed=step, losses="", rate="")
+
+    def work(self, what: str, done: int, total: int) -> None:
+        if what not in self.work_bars:
+            self.work_bars[what] = self.bar.add_task(f"eval {what}", total=total, losses="", rate="")
+        elif done <= self.bar.tasks[self.work_bars[what]].completed:  # the next evaluation: a fresh count and ETA
+            self.bar.reset(self.work_bars[what], total=total)
+        self.bar.update(self.work_bars[what], completed=done, total=total)
 
     def advance(self, step: int) -> None:
         self.bar.update(self.task, completed=step)
@@ -109,7 +108,7 @@ def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -
     """Dotted-key overrides for the preset, from the CLI flags that were given."""
     overrides: dict[str, Any] = {}
     for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema", "eval_every",
-                "snapshot_every", "keep_snapshots", "best_metric"):
+                "eval_reference_count", "snapshot_every", "keep_snapshots", "best_metric"):
         if flags.get(key) is not None:
             overrides[key] = flags[key]
     if flags.get("fast") is not None:
@@ -190,6 +189,8 @@ def relaunch_distributed(nproc: int) -> None:
 @click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
 @click.option("--eval-every", type=click.IntRange(min=0), metavar="K",
               help="Score the model every K steps (eval_metrics, eval_count; see docs/evaluation.md); 0 = never.")
+@click.option("--eval-reference-count", type=click.IntRange(min=0), metavar="N",
+              help="Real images in the reference statistics of --eval-every (default 0: as many as eval_count).")
 @click.option("--snapshot-every", type=click.IntRange(min=0), help="Keep a numbered snapshot every K steps in RUN/snapshots (0 = none).")
 @click.option("--keep-snapshots", type=click.IntRange(min=0), help="How many of the newest snapshots stay (0 = all); the best always stays.")
 @click.option("--best-metric", help="The evaluated metric that picks RUN/best.pt (default: the first one evaluated).")

@@ -32,7 +32,7 @@ from ganzoo.config import OptimConfig, TrainConfig
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
 from ganzoo.images import labelled_grid, sample_labels, save_picture
-from ganzoo.interfaces import Task
+from ganzoo.interfaces import ReportProgress, Task
 from ganzoo.io import atomic_write, write_json
 from ganzoo.layers import evaluating
 from ganzoo.registry import Registry
@@ -560,7 +560,7 @@ class Trainer:
             elif progress:
                 progress.advance(self.step)
             if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
-                self.evaluate(tensorboard)
+                self.evaluate(tensorboard, progress.work if progress else None)
             if main and (self.step % config.sample_every == 0 or done):
                 self.save_samples(tensorboard)
             if self.step % config.checkpoint_every == 0 or done:
@@ -576,11 +576,11 @@ class Trainer:
                                           f"Continue with: ganzoo train --resume {self.run_dir}")
         return last
 
-    def evaluate(self, tensorboard: Any = None) -> dict[str, float]:
+    def evaluate(self, tensorboard: Any = None, progress: ReportProgress | None = None) -> dict[str, float]:
         """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
         assert self.evaluation is not None
         self.refresh_ema_batchnorm()
-        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device)
+        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
         with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
             handle.write(json.dumps({"step": self.step, "eval": self.last_eval}) + "\n")
         if tensorboard is not None:
@@ -643,6 +643,8 @@ class Progress:
     def start(self, step: int, total: int) -> None: ...
     def advance(self, step: int) -> None: ...
     def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
+    def work(self, what: str, done: int, total: int) -> None:
+        """Progress of work between steps (an evaluation), as :data:`ReportProgress`."""
     def stop(self) -> None: ...
 
 
