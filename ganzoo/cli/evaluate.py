@@ -27,10 +27,10 @@ from ganzoo.metrics import higher_is_better
 from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
+from ganzoo.runs.checkpoint import EVALUATION, EVALUATION_GRID, EVALUATIONS
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000
-RESULT, RESULTS_LOG = "evaluation.json", "evaluations.jsonl"
 
 
 def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | None, data: Path | None,
@@ -78,8 +78,8 @@ def extractor_choice(name: str | None, default: str, weights: Path | None) -> Co
 def result_paths(model: Path) -> tuple[Path, Path, Path]:
     """Where a model's result, results log and grid go: in a run folder, or beside a file."""
     if model.is_dir():
-        return model / RESULT, model / RESULTS_LOG, model / "evaluation.png"
-    return model.with_name(f"{model.stem}-{RESULT}"), model.with_name(f"{model.stem}-{RESULTS_LOG}"), model.with_name(f"{model.stem}-evaluation.png")
+        return model / EVALUATION, model / EVALUATIONS, model / EVALUATION_GRID
+    return tuple(model.with_name(f"{model.stem}-{name}") for name in (EVALUATION, EVALUATIONS, EVALUATION_GRID))
 
 
 def saved_result(model: Path) -> dict[str, Any]:
