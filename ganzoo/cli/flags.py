@@ -218,6 +218,7 @@ TRAIN_FLAGS: tuple[Flag, ...] = (
     Setting("ema"),
     Setting("eval-every"),
     Setting("eval-reference-count"),
+    Switch("tensorboard", on_resume=True),
     Setting("snapshot-every"),
     Setting("keep-snapshots"),
     Setting("best-metric"),

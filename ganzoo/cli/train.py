@@ -73,6 +73,19 @@ def next_run_dir(root: Path, preset: str) -> Path:
 DEVICE_FLAGS = next(index for index, flag in enumerate(TRAIN_FLAGS) if flag.name == "device")
 
 
+def schedule_note(config: TrainConfig, steps: int) -> str | None:
+    """What the learning rate does over these ``steps``, when it changes: a preset's decay squeezed
+    into a short ``--steps`` (or stretched by a longer one) is said before the first step."""
+    schedule = config.schedule
+    if schedule.kind == "linear":
+        start = int(schedule.decay_start * steps)  # as the loop's lr_factor
+        return (f"lr: constant to step {start}, then down linearly to 0 at step {steps} "
+                f"(schedule linear from {schedule.decay_start:g} of the run's steps)")
+    if schedule.kind == "step" and schedule.every > 0:
+        return f"lr: x {schedule.gamma:g} every {schedule.every} steps ({steps // schedule.every} times in {steps} steps)"
+    return None
+
+
 def relaunch_distributed(nproc: int) -> None:
     """Run this same command under torchrun with ``nproc`` processes (``--nproc`` removed)."""
     args, skip = [], False
@@ -145,15 +158,19 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
             log.print(text)
 
         if main:
-            header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+            what = (f"resuming [bold]{config.preset}[/] at step {trainer.step} of {trainer.steps}" if resume is not None
+                    else f"training [bold]{config.preset}[/] for {trainer.steps} steps")
+            header = (f"{what} on {trainer.runtime.device} "
                       f"({trainer.runtime.precision}{f', {trainer.runtime.world} processes' if trainer.runtime.world > 1 else ''}) -> {run_dir}")
-            log.print(header)
-            if not quiet:
-                console.print(header)
-            if trainer.fast is not None and trainer.fast.note:
-                log.print(f"fast: {trainer.fast.note}")
+            notes = [header, schedule_note(config, trainer.steps)]
+            notes.append(f"fast: {trainer.fast.note}" if trainer.fast is not None and trainer.fast.note else None)
+            if trainer.tensorboard_dir:
+                notes.append(f"tensorboard: events in {trainer.tensorboard_dir} (view: tensorboard --logdir {run_dir.parent}; "
+                             "off: --no-tensorboard)")
+            for note in filter(None, notes):
+                log.print(note)
                 if not quiet:
-                    console.print(f"fast: {trainer.fast.note}")
+                    console.print(note)
         try:
             last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
         except BaseException as error:

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from ganzoo.config import ComponentConfig
 from ganzoo.data.augment import centre_crop, to_float
 from ganzoo.data.base import InMemoryDataset
-from ganzoo.images import labelled_grid, sample_labels
+from ganzoo.images import READABLE_SIDE, labelled_grid, sample_labels
 from ganzoo.interfaces import ReportProgress
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import ImageMetric, MetricError
@@ -64,7 +64,7 @@ class Evaluation:
     def picture(self) -> Image.Image:
         """Rows of inputs, outputs and targets (a sample's versions lined up vertically), or samples,
         labelled like every other grid (by row, class or numbered caption)."""
-        return labelled_grid(self.shown, labels=self.labels)
+        return labelled_grid(self.shown, labels=self.labels, max_side=READABLE_SIDE)
 
 
 @dataclass
