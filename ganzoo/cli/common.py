@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from ganzoo.interfaces import ReportProgress
+if TYPE_CHECKING:  # ganzoo.interfaces imports torch, which --help and --version do without
+    from ganzoo.interfaces import ReportProgress
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
