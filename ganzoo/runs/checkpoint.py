@@ -33,6 +33,8 @@ ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
 #: beside text-conditioned sample grids: the caption of each numbered cell, in order.
 PROMPTS = "prompts.json"
+#: ``ganzoo evaluate``'s latest result, every result (one JSON line each) and its grid.
+EVALUATION, EVALUATIONS, EVALUATION_GRID = "evaluation.json", "evaluations.jsonl", "evaluation.png"
 
 
 class CheckpointError(GanzooError):
