@@ -34,6 +34,15 @@ ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
 #: beside text-conditioned sample grids: the caption of each numbered cell, in order.
 PROMPTS = "prompts.json"
+#: ``ganzoo evaluate``'s latest result, every result (one JSON line each) and its grid.
+EVALUATION, EVALUATIONS, EVALUATION_GRID = "evaluation.json", "evaluations.jsonl", "evaluation.png"
+
+
+def evaluation_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's evaluation, evaluations log and grid go: in a run folder, or beside a file."""
+    if model.is_dir():
+        return model / EVALUATION, model / EVALUATIONS, model / EVALUATION_GRID
+    return tuple(model.with_name(f"{model.stem}-{name}") for name in (EVALUATION, EVALUATIONS, EVALUATION_GRID))
 
 
 #: the distributions ganzoo itself publishes: the only names an install hint suggests as a command
