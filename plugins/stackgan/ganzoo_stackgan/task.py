@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ganzoo.train.tasks import TextConditionalTask
+from ganzoo.tasks import TextConditionalTask
 
 
 class StackedTextConditionalTask(TextConditionalTask):
