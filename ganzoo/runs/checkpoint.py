@@ -73,6 +73,9 @@ def read_meta(state: dict[str, Any]) -> dict[str, Any]:
 #: saved before the move record ``ganzoo`` as its provider; a missing one is asked for by its new home.
 MOVED_FROM_CORE: dict[tuple[str, str], str] = {
     ("task", "paired"): "ganzoo-pix2pix",
+    ("dataset", "captions-reed"): "ganzoo-stackgan",
+    ("dataset", "cub200-reed"): "ganzoo-stackgan",
+    ("dataset", "flowers102-reed"): "ganzoo-stackgan",
 }
 
 

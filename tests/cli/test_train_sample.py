@@ -89,5 +89,5 @@ def test_data_path_picks_the_real_loader_of_the_task(tiny_host, in_tmp):
     assert data_overrides(in_tmp, "shapes", AdversarialTask, registry) == {"dataset.name": "image-folder", "dataset.root": str(in_tmp)}
     assert data_overrides(in_tmp, "shapes-paired", PairedTask, registry)["dataset.name"] == "aligned"
     assert data_overrides(in_tmp / "captions.jsonl", "shapes", TextConditionalTask, registry)["dataset.manifest"].endswith("captions.jsonl")
-    assert data_overrides(in_tmp, "shapes", TextConditionalTask, registry)["dataset.name"] == "captions-reed"
+    assert data_overrides(in_tmp, "shapes", TextConditionalTask, registry)["dataset.name"] == "captions-files"
     assert data_overrides(in_tmp, "image-folder", AdversarialTask, registry) == {"dataset.root": str(in_tmp)}
