@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from ganzoo_stackgan.stage2 import StageTwoGenerator
 from torch import Tensor, nn
 
 from ganzoo.data.shapes import COLOURS, SHAPES
@@ -74,7 +75,7 @@ def generate(nets: dict[str, nn.Module], task: Task, captions: list[str], seed: 
     z = torch.randn(len(captions), generator.latent_dim, generator=torch.Generator().manual_seed(seed))
     with evaluating(nets.values()):
         condition = task.condition(nets, captions)
-        if hasattr(generator, "stages"):
+        if isinstance(generator, StageTwoGenerator):
             return generator.stages(z, condition)
         return {"stage1": generator(z, condition)}
 

@@ -5,7 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task
+from ganzoo.interfaces import (
+    Condition,
+    Conditioner,
+    Discriminator,
+    ExtraOutput,
+    GenerativeTask,
+    Generator,
+    Loss,
+    Phase,
+    Ports,
+    Task,
+    Translation,
+    TranslationTask,
+)
 from ganzoo.registry import Component, collect, component
 from ganzoo.version import __version__
 
@@ -24,11 +37,15 @@ __all__ = [
     "Condition",
     "Conditioner",
     "Discriminator",
+    "ExtraOutput",
+    "GenerativeTask",
     "Generator",
     "Loss",
     "Phase",
     "Ports",
     "Task",
+    "Translation",
+    "TranslationTask",
     "__version__",
     "collect",
     "component",

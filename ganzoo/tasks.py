@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ganzoo.interfaces import NO_CONDITION, Condition, Loss, Task, extra_generator_losses
+from ganzoo.interfaces import NO_CONDITION, Condition, GenerativeTask, Loss, extra_generator_losses
 from ganzoo.registry import component
 
 
@@ -33,7 +33,7 @@ def with_penalty(loss: Loss, total: Tensor, stats: dict[str, Tensor], discrimina
     return total + penalty
 
 
-class AdversarialTask(Task):
+class AdversarialTask(GenerativeTask):
     """Noise -> image GAN, unconditional or with the dataset's raw condition (a label)."""
 
     raw_key: str | None = None

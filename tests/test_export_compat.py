@@ -27,7 +27,8 @@ def outputs(name: str) -> dict[str, torch.Tensor]:
     if name in ("pix2pix", "ugatit"):
         source = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
         torch.manual_seed(5)  # pix2pix keeps dropout on at test time, as in the paper
-        return dict(model.translate(source))
+        result = model.translate(source)
+        return {"input": source, "output": result.output, **result.extras}  # 0.1.0 returned this dict
     if name == "stackgan":
         return model.sample(2, prompts=["a red circle", "a blue square"], seed=3)
     if name == "dcgan-class":

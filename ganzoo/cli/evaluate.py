@@ -20,10 +20,11 @@ from ganzoo.config import ComponentConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
+from ganzoo.interfaces import GenerativeTask
 from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
-from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
+from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
 
@@ -55,7 +56,7 @@ def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | N
             raise GanzooError(f"{flag}: dataset {name!r} has no {key}s; give --data PATH with real data that has them")
         kwargs[key] = value
     if "split" in params and split is None:
-        held_out = not is_generative(loaded.task) or loaded.task.condition_kind == "text"
+        held_out = not isinstance(loaded.task, GenerativeTask) or loaded.task.condition_kind == "text"
         kwargs["split"] = "test" if held_out else "train"
     evaluated = dataclasses.replace(config, dataset=ComponentConfig(name, kwargs))
     return build_dataset(checked(evaluated, registry), load_size=config.resolution), kwargs.get("split")
@@ -164,10 +165,10 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
 
 def run_evaluation(loaded: LoadedModel, data: InMemoryDataset, suite: MetricSuite, *, count: int | None, split: str | None,
                    reference_count: int | None, batch_size: int, seed: int) -> Evaluation:
-    if is_generative(loaded.task):
+    if isinstance(loaded.task, GenerativeTask):
         return evaluate_generator(loaded.task, loaded.nets, data, suite, count=count or DEFAULT_COUNT, batch_size=batch_size, seed=seed,
                                   device=loaded.device, split=split, reference_count=reference_count)
-    return evaluate(lambda source: loaded.translate(source)["output"], data, suite, batch_size=batch_size, device=loaded.device,
+    return evaluate(lambda source: loaded.translate(source).output, data, suite, batch_size=batch_size, device=loaded.device,
                     seed=seed, count=count, split=split, reference_count=reference_count)
 
 

@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.interfaces import Loss, Task
+from ganzoo.interfaces import Loss, Translation, TranslationTask
 from ganzoo.registry import component
 from ganzoo.tasks import with_penalty
 
 
-class PairedTask(Task):
+class PairedTask(TranslationTask):
     """Paired image-to-image translation (pix2pix): conditional GAN loss + ``l1_weight`` x L1.
 
     The discriminator sees the output (or target) with the source image as its condition.
@@ -54,9 +54,12 @@ class PairedTask(Task):
 
     @torch.no_grad()
     def render(self, nets: dict[str, nn.Module], fixed: dict[str, Any]) -> dict[str, Tensor]:
-        output = nets["generator"](None, fixed["source"])
-        targets = {"target": fixed["target"]} if "target" in fixed else {}  # `ganzoo translate` has none
-        return {"input": fixed["source"], "output": output, **targets}
+        return {"input": fixed["source"], "output": self.translate(nets, fixed["source"]).output, "target": fixed["target"]}
+
+    @torch.no_grad()
+    def translate(self, nets: dict[str, nn.Module], source: Tensor, direction: str | None = None) -> Translation:
+        """One way only: the direction the dataset was read in when it trained."""
+        return Translation(nets["generator"](None, source))
 
 
 
