@@ -3,7 +3,8 @@
 The metrics and their extractors are built when the run is set up, so a missing weights file
 stops the run before its first step, not hours in. Each evaluation draws ``eval_count`` images
 from one fixed noise seed (translators: the first ``eval_count`` sources of the training data) and
-compares them with the training data, whose reference features are computed once (and cached).
+compares them with ``eval_reference_count`` images of the training data (default: as many), whose
+reference features are computed once (and cached).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from torch import nn
 
 from ganzoo.config import TrainConfig
 from ganzoo.data.base import InMemoryDataset
-from ganzoo.interfaces import GenerativeTask, Task, TranslationTask
+from ganzoo.interfaces import GenerativeTask, ReportProgress, Task, TranslationTask
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.evaluate import build_suite, default_metrics, evaluate, evaluate_generator
@@ -38,12 +39,14 @@ class PeriodicEvaluation:
         self.reference: Reference | None = None
 
     @torch.no_grad()
-    def __call__(self, nets: dict[str, nn.Module], device: torch.device) -> dict[str, float]:
+    def __call__(self, nets: dict[str, nn.Module], device: torch.device, progress: ReportProgress | None = None) -> dict[str, float]:
         config = self.config
+        references = config.eval_reference_count or config.eval_count
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # training's random state is untouched
             if isinstance(self.task, GenerativeTask):
                 result = evaluate_generator(self.task, nets, self.dataset, self.suite, count=config.eval_count, batch_size=config.batch_size,
-                                            seed=self.seed, device=device, reference=self.reference, per_class=False)
+                                            seed=self.seed, device=device, reference=self.reference, per_class=False,
+                                            reference_count=references, progress=progress)
                 self.reference = result.reference
             else:
                 assert isinstance(self.task, TranslationTask)
@@ -51,6 +54,6 @@ class PeriodicEvaluation:
                 with evaluating(nets.values()):
                     result = evaluate(lambda source: translator.translate(nets, source).output, self.dataset, self.suite,
                                       count=config.eval_count, batch_size=config.batch_size, seed=self.seed, device=device,
-                                      reference=self.reference)
+                                      reference=self.reference, reference_count=references, progress=progress)
                 self.reference = result.reference
         return result.scores
