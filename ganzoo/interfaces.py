@@ -35,6 +35,9 @@ from torch import Tensor, nn
 
 ConditionKind = Literal["none", "class", "text", "embedding", "image"]
 CONDITION_KINDS: tuple[str, ...] = ("none", "class", "text", "embedding", "image")
+#: how long work reports how far it is: ``(what, done, total)``, e.g. ``("generate", 640, 10000)``;
+#: the command line draws it as a progress bar, scripts pass nothing.
+ReportProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ folder is only checked (:func:`refuse_if_in_use`).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -32,21 +33,34 @@ def refuse_if_in_use(run_dir: Path) -> None:
     RunLock(run_dir).refuse_if_taken()
 
 
-def open_tensorboard(run_dir: Path) -> Any:
-    """A TensorBoard writer in ``run_dir/tensorboard`` when the optional extra is installed."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is optional: pip install ganzoo[tensorboard]
-        return None
-    return SummaryWriter(str(run_dir / "tensorboard"))
+class TensorBoardMissing(GanzooError):
+    """``--tensorboard`` without the optional package."""
+
+
+def tensorboard_folder(mode: str, run_dir: Path) -> Path | None:
+    """Where the run's TensorBoard events go (``None``: nowhere); ``on`` without the package is refused."""
+    installed = importlib.util.find_spec("tensorboard") is not None
+    if mode == "on" and not installed:
+        raise TensorBoardMissing("--tensorboard: the tensorboard package is not installed: pip install 'ganzoo[tensorboard]' "
+                                 "(or train with --no-tensorboard)")
+    return run_dir / "tensorboard" if installed and mode != "off" else None
+
+
+def open_tensorboard(folder: Path) -> Any:
+    """A TensorBoard writer of events in ``folder``."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    return SummaryWriter(str(folder))
 
 
 class RunWriter:
     """Writes one run folder. Between :meth:`open` and :meth:`close` it holds the folder's lock;
-    ``tensorboard`` is the TensorBoard writer then (``None`` without the extra)."""
+    from :meth:`start` ``tensorboard`` is the TensorBoard writer of ``tensorboard_dir`` (the
+    ``tensorboard`` setting: ``on``, ``off`` or ``auto``; ``on`` without the package is refused here)."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, tensorboard: str = "auto") -> None:
         self.run_dir = Path(run_dir)
+        self.tensorboard_dir = tensorboard_folder(tensorboard, self.run_dir)
         self.tensorboard: Any = None
         self.lock: RunLock | None = None
 
@@ -62,7 +76,7 @@ class RunWriter:
         write_json(self.run_dir / CONFIG, meta)
         write_json(self.run_dir / ENVIRONMENT, environment)
         truncate_metrics(self.run_dir / METRICS, step)
-        self.tensorboard = open_tensorboard(self.run_dir)
+        self.tensorboard = open_tensorboard(self.tensorboard_dir) if self.tensorboard_dir else None
 
     def close(self) -> None:
         if self.tensorboard is not None:
@@ -92,7 +106,7 @@ class RunWriter:
         captions of a text-conditioned grid's numbered cells, written once."""
         path = self.run_dir / SAMPLES / f"step-{step:07d}.png"
         save_picture(picture, path)
-        save_picture(picture, self.run_dir / SAMPLES / "latest.png")
+        atomic_write(self.run_dir / SAMPLES / "latest.png", lambda handle: handle.write(path.read_bytes()))  # encoded once
         if prompts is not None and not (self.run_dir / SAMPLES / PROMPTS).is_file():
             write_json(self.run_dir / SAMPLES / PROMPTS, prompts)
         if self.tensorboard is not None:

@@ -29,8 +29,8 @@ from ganzoo import plugins
 from ganzoo.build import build_dataset, build_model
 from ganzoo.config import TrainConfig
 from ganzoo.errors import first_line
-from ganzoo.images import labelled_grid, sample_labels
-from ganzoo.interfaces import Task
+from ganzoo.images import READABLE_SIDE, labelled_grid, sample_labels
+from ganzoo.interfaces import ReportProgress, Task
 from ganzoo.layers import evaluating
 from ganzoo.registry import Registry
 from ganzoo.resolve import ResolvedRun, checked
@@ -56,7 +56,7 @@ class Trainer:
 
     ``run`` is a :class:`ResolvedRun` (what ``ganzoo train`` passes: checked once, upstream) or a
     bare config, checked here against ``registry`` (default: the installed plugins). ``resume``:
-    :meth:`run` continues from the folder's checkpoint, loaded once the folder is locked.
+    continue from the folder's checkpoint, loaded by :meth:`open` once the folder is locked.
     """
 
     def __init__(self, run: ResolvedRun | TrainConfig, run_dir: Path, *, registry: Registry | None = None,
@@ -95,13 +95,13 @@ class Trainer:
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, run.registry) if config.eval_every > 0 else None
         #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
         self.last_eval: dict[str, float] = {}
-        self.writer = RunWriter(self.run_dir)
+        self.writer = RunWriter(self.run_dir, config.tensorboard)
         self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
         self.checkpoints = Checkpointer(self.run_dir, self.runtime, self.nets, self.stats, self.snapshots,
                                         self.state_dict, self.refresh_ema_batchnorm)
         self.fast = StaticStep(self.step_body, self.batches, self.optimizers.zero_grad, self.runtime.world) if fast else None
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
-        self._resume = resume
+        self._resume, self._open = resume, False
 
     def _fixed_inputs(self) -> dict[str, Any]:
         generator = torch.Generator().manual_seed(self.config.seed + 12345)
@@ -167,13 +167,13 @@ class Trainer:
             images = self.task.render(nets, self.fixed)
         labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
         prompts = labels if isinstance(self.fixed.get("raw"), list) else None
-        return self.writer.samples(self.step, labelled_grid(images, labels=labels), prompts)
+        return self.writer.samples(self.step, labelled_grid(images, labels=labels, max_side=READABLE_SIDE), prompts)
 
-    def evaluate(self) -> dict[str, float]:
+    def evaluate(self, progress: ReportProgress | None = None) -> dict[str, float]:
         """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
         assert self.evaluation is not None
         self.refresh_ema_batchnorm()
-        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device)
+        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
         self.writer.log_evaluation(self.step, self.last_eval)
         return self.last_eval
 
@@ -215,6 +215,23 @@ class Trainer:
             self.fast.invalidate()  # the optimiser state tensors are new objects now
 
     # ------------------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Take the run folder (the main process locks it), then load the checkpoint to resume from:
+        in that order, so two processes never continue the same checkpoint. :meth:`run` opens the
+        folder itself when this was not called, and releases it when it ends."""
+        if self._open:
+            return
+        if self.runtime.is_main:
+            self.writer.open(fresh=not self._resume and self.checkpoints.saved_step is None)
+        try:
+            if self._resume:
+                self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
+                self._resume = False
+        except BaseException:
+            self.writer.close()
+            raise
+        self._open = True
+
     def run(self, progress: "Progress | None" = None) -> dict[str, Any]:
         """Train to ``self.steps``, logging, sampling and checkpointing on schedule.
 
@@ -222,18 +239,15 @@ class Trainer:
         of the current step, saves a checkpoint and raises :class:`TrainingInterrupted`; a second
         Ctrl-C stops at once.
         """
-        if self.runtime.is_main:
-            self.writer.open(fresh=not self._resume and self.checkpoints.saved_step is None)
+        self.open()
         try:
-            if self._resume:
-                self.load_state_dict(load_checkpoint(self.run_dir / CHECKPOINT))
-                self._resume = False
             with _interruptible() as interrupted:
                 return self._run(progress, interrupted)
         finally:
             if progress:
                 progress.stop()
             self.writer.close()
+            self._open = False
 
     def _run(self, progress: "Progress | None", interrupted: Callable[[], bool]) -> dict[str, Any]:
         config, main = self.config, self.runtime.is_main
@@ -264,7 +278,7 @@ class Trainer:
             elif progress:
                 progress.advance(self.step)
             if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
-                self.evaluate()
+                self.evaluate(progress.work if progress else None)
             if main and (self.step % config.sample_every == 0 or done):
                 self.save_samples()
             if self.step % config.checkpoint_every == 0 or done:
@@ -314,6 +328,8 @@ class Progress:
     def start(self, step: int, total: int) -> None: ...
     def advance(self, step: int) -> None: ...
     def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
+    def work(self, what: str, done: int, total: int) -> None:
+        """Progress of work between steps (an evaluation), as :data:`ReportProgress`."""
     def stop(self) -> None: ...
 
 

@@ -152,7 +152,8 @@ def test_scalars_go_to_tensorboard_when_available(tiny_host, in_tmp, monkeypatch
         def close(self):
             recorded.append(("closed", -1))
 
-    monkeypatch.setattr("ganzoo.runs.writer.open_tensorboard", lambda run_dir: Writer())
+    monkeypatch.setattr("ganzoo.runs.writer.open_tensorboard", lambda folder: Writer())
+    monkeypatch.setattr("ganzoo.runs.writer.tensorboard_folder", lambda mode, run_dir: run_dir / "tensorboard")  # as if installed
     make("tiny", in_tmp / "tb", steps=2).run()
     assert ("D/loss", 2) in recorded and ("G/loss", 2) in recorded and recorded[-1][0] == "closed"
     assert ("samples", 2) in recorded  # the sample grid, as an image
