@@ -108,7 +108,7 @@ def train(trainer: Trainer, eval_every: int, per_caption: int) -> list[dict[str,
         if trainer.step % eval_every == 0 or trainer.step == trainer.steps:
             figures = score(trainer.render_nets(), trainer.task, per_caption)
             rows.append({"step": trainer.step, "seconds": round(time.perf_counter() - start, 1), **figures})
-    trainer.save_checkpoint()
+    trainer.checkpoints.save(trainer.step)
     return rows
 
 

@@ -183,16 +183,34 @@ class Loss(nn.Module, abc.ABC):
         return None
 
 
+def critic_steps(config: Any) -> int:
+    """``n_critic`` of the run's config: discriminator steps per generator step (WGAN's critic)."""
+    return config.n_critic
+
+
 @dataclass(frozen=True)
 class Phase:
     """One optimiser step per training step: the roles whose parameters it updates.
 
-    ``repeats`` names a training option (e.g. ``n_critic``) giving how often the phase runs per step.
+    ``repeats`` says how often the phase runs per training step: a number, or a function of the
+    run's :class:`ganzoo.config.TrainConfig` returning one (:func:`critic_steps` reads ``n_critic``).
     """
 
     name: str
     roles: tuple[str, ...]
-    repeats: str | None = None
+    repeats: int | Callable[[Any], int] = 1
+
+    def __post_init__(self) -> None:
+        if not (callable(self.repeats) or (isinstance(self.repeats, int) and not isinstance(self.repeats, bool))):
+            raise TypeError(f"Phase {self.name!r}: repeats must be an int or a function of the config "
+                            f"(e.g. ganzoo.interfaces.critic_steps), not {self.repeats!r}")
+
+    def times(self, config: Any) -> int:
+        """How often the phase runs in one training step of a run with ``config`` (at least once)."""
+        count = self.repeats(config) if callable(self.repeats) else self.repeats
+        if not isinstance(count, int) or count < 1:
+            raise ValueError(f"phase {self.name}: repeats gave {count!r}; a phase runs a whole number of times, at least once")
+        return count
 
 
 class Task(abc.ABC):
@@ -201,7 +219,7 @@ class Task(abc.ABC):
     #: role name -> registry kind (``generator``, ``discriminator`` or ``conditioner``).
     roles: ClassVar[dict[str, str]] = {"generator": "generator", "discriminator": "discriminator"}
     #: the phases run, in order, at every training step.
-    phases: ClassVar[tuple[Phase, ...]] = (Phase("D", ("discriminator",), repeats="n_critic"), Phase("G", ("generator",)))
+    phases: ClassVar[tuple[Phase, ...]] = (Phase("D", ("discriminator",), repeats=critic_steps), Phase("G", ("generator",)))
     #: the dataset layout it reads: ``images`` (with an optional condition), ``paired`` or ``unpaired``.
     layout: ClassVar[str] = "images"
     #: the dataset condition kind it feeds the networks (none, class, text or image).
@@ -309,6 +327,7 @@ __all__ = [
     "Loss",
     "NO_CONDITION",
     "Phase",
+    "critic_steps",
     "Ports",
     "Task",
     "Translation",
