@@ -149,6 +149,16 @@ def checked_meta(meta: Any, broken: Callable[[str], Exception]) -> dict[str, Any
     return meta
 
 
+#: (kind, name) -> the plugin distribution a component moved to from the core. Runs and exports
+#: saved before the move record ``ganzoo`` as its provider; a missing one is asked for by its new home.
+MOVED_FROM_CORE: dict[tuple[str, str], str] = {
+    ("task", "paired"): "ganzoo-pix2pix",
+    ("dataset", "captions-reed"): "ganzoo-stackgan",
+    ("dataset", "cub200-reed"): "ganzoo-stackgan",
+    ("dataset", "flowers102-reed"): "ganzoo-stackgan",
+}
+
+
 @dataclass(frozen=True)
 class ComponentRecord:
     """A component a model is built from, and the distribution that provided it when saved."""
@@ -157,6 +167,12 @@ class ComponentRecord:
     name: str
     distribution: str
     version: str
+
+    @property
+    def provider(self) -> tuple[str, str]:
+        """(distribution, version) to install it from today: its plugin if it left the core since."""
+        moved = MOVED_FROM_CORE.get((self.kind, self.name)) if self.distribution == "ganzoo" else None
+        return (moved, "") if moved else (self.distribution, self.version)
 
 
 def component_record(entry: Any, broken: Callable[[str], Exception]) -> ComponentRecord:
@@ -186,22 +202,25 @@ def components_of(mix: Mix, roles: Collection[str] | None = None) -> list[Compon
 def missing_components(records: list[ComponentRecord], registry: Registry) -> str | None:
     """``None`` when every recorded component is registered; else a message naming what is missing
     and the distributions to install (or the cause, where one is installed but broken)."""
-    missing: dict[tuple[str, str], list[str]] = {}
+    missing: dict[str, list[str]] = {}
+    versions: dict[str, str] = {}
     for record in records:
         if record.name not in registry.names(record.kind):
-            missing.setdefault((record.distribution, record.version), []).append(f"{record.kind} {record.name!r}")
+            distribution, version = record.provider
+            missing.setdefault(distribution, []).append(f"{record.kind} {record.name!r}")
+            versions[distribution] = versions.get(distribution) or version
     if not missing:
         return None
     broken = {b.distribution: b for b in plugins.host().broken}
-    for (distribution, _), what in missing.items():
+    for distribution, what in missing.items():
         if distribution in broken:
             return f"needs {', '.join(what)} from {distribution}, which is installed but failed to load: {broken[distribution].cause}"
-    def shown(text: str) -> str:  # a name from the file, quoted unless it is one of ganzoo's own
-        return text if text in KNOWN_DISTRIBUTIONS else repr(text)
+    def source(dist: str) -> str:  # names from the file are quoted unless the distribution is one of ganzoo's own
+        own = dist in KNOWN_DISTRIBUTIONS
+        return " ".join(text if own else repr(text) for text in filter(None, (dist, versions[dist])))
 
-    needs = "; ".join(f"{', '.join(what)} from {shown(dist)} {version if dist in KNOWN_DISTRIBUTIONS else repr(version)}"
-                      for (dist, version), what in missing.items())
-    distributions = list(dict.fromkeys(dist for dist, _ in missing))
+    needs = "; ".join(f"{', '.join(what)} from {source(dist)}" for dist, what in missing.items())
+    distributions = list(missing)
     trusted = [dist for dist in distributions if dist in KNOWN_DISTRIBUTIONS and dist != "ganzoo"]
     hints = [f"upgrade ganzoo (this is {__version__})"] if "ganzoo" in distributions else []
     hints += [f"pip install {' '.join(trusted)}"] if trusted else []

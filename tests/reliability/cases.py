@@ -590,7 +590,7 @@ def image_cases() -> list[FamilyCase]:
         FamilyCase("images that are not what they say", "`translate --aligned` on square images (not A|B pairs)",
                    ("translate", "pairedrun", "inputs", "--aligned", "--direction", "AtoB", "-o", "aligned-out"), 1, "not side-by-side A|B pairs"),
         FamilyCase("images that are not what they say", "caption files that are not UTF-8",
-                   ("train", "tiny", "--dry-run", "--set", "task=text-conditional", "--cond", "learned", "--dataset", "captions-reed",
+                   ("train", "tiny", "--dry-run", "--set", "task=text-conditional", "--cond", "learned", "--dataset", "captions-files",
                     "--data", "badcaptions"), 1, "img-3.txt is not UTF-8 text (byte 0xff on line 1)"),
         FamilyCase("images that are not what they say", "a captions manifest that is not UTF-8",
                    ("train", "tiny", "--dry-run", "--set", "task=text-conditional", "--cond", "learned", "--dataset", "captions-jsonl",

@@ -123,10 +123,10 @@ def workspace(tmp_path_factory):
         for mode in IMAGE_MODES:
             image_folder(Path(f"imgs-mode-{''.join(c if c.isalnum() else '-' for c in mode).strip('-')}"), mode_image(mode))
         Path("badcaptions/images").mkdir(parents=True)
-        Path("badcaptions/text_c10").mkdir()
+        Path("badcaptions/text").mkdir()
         for index in range(8):
             Image.new("RGB", (24, 24), (index * 30, 60, 60)).save(f"badcaptions/images/img-{index}.png")
-            Path(f"badcaptions/text_c10/img-{index}.txt").write_bytes(b"\xff\xfe a red circle\n" if index == 3 else b"a red circle\n")
+            Path(f"badcaptions/text/img-{index}.txt").write_bytes(b"\xff\xfe a red circle\n" if index == 3 else b"a red circle\n")
         Path("badcaptions.jsonl").write_bytes(b'{"image": "badcaptions/images/img-0.png", "caption": "a red circle"}\n'
                                               b'{"image": "badcaptions/images/img-1.png", "caption": "a \xff circle"}\n')
         yield root
