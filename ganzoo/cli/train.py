@@ -21,8 +21,9 @@ from ganzoo.config import TrainConfig
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.outputs import writable_folder
 from ganzoo.presets import load_book
+from ganzoo.registry import Registry
 from ganzoo.resolve import checked, resolve_run
-from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
+from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, check_components, config_from_meta
 from ganzoo.runs.lock import RunLock
 from ganzoo.runs.snapshots import BEST
 from ganzoo.train.loop import Rehearsal, Trainer
@@ -129,7 +130,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     registry = plugins.registry()
     report_broken_plugins()
     if resume is not None:
-        config, run_dir = _resumed_config(resume, preset, flags)
+        config, run_dir = _resumed_config(resume, preset, flags, registry)
         run = checked(config, registry)
     else:
         if preset is None:
@@ -192,8 +193,9 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
             log.close()
 
 
-def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
-    """The saved config of ``run_dir``; only the length and the device may change on resume."""
+def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any], registry: Registry) -> tuple[TrainConfig, Path]:
+    """The saved config of ``run_dir``; only the length and the device may change on resume. A
+    component whose plugin is gone is named with the distribution to install, as loading does."""
     RunLock(run_dir).refuse_if_taken()
     config_path = run_dir / CONFIG
     if not config_path.is_file():
@@ -203,6 +205,7 @@ def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) ->
         config = config_from_meta(meta)
     except (ValueError, KeyError, TypeError) as error:
         raise GanzooError(f"--resume {run_dir}: {CONFIG} is damaged ({first_line(error)})") from None
+    check_components(meta, registry, run_dir)
     if not (run_dir / CHECKPOINT).is_file():
         raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
                           f"start it again with `ganzoo train {config.preset} --out {run_dir}`")

@@ -105,7 +105,7 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
     if examples is not None:
         if aligned:
             raise click.UsageError("--aligned reads INPUT files; --examples writes plain inputs")
-        loaded = load(model, device=device)
+        loaded = load(model, device=device, parts="generator")
         input_path = write_examples(loaded, examples, translation_direction(loaded, direction), (output or DEFAULT_OUTPUT) / EXAMPLES_FOLDER)
     paths = list_images(input_path) if input_path.is_dir() else [input_path]
     if not paths:
@@ -118,7 +118,7 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
     if any(output_path(path, input_path, output).resolve() == path.resolve() for path in paths):
         raise GanzooError(f"-o {output or DEFAULT_OUTPUT}: the outputs would overwrite the input images; choose another output")
     if examples is None:
-        loaded = load(model, device=device)
+        loaded = load(model, device=device, parts="generator")
     config = loaded.model.config
     direction = translation_direction(loaded, direction)
     if aligned and direction is None:
