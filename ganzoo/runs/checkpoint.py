@@ -37,6 +37,13 @@ PROMPTS = "prompts.json"
 EVALUATION, EVALUATIONS, EVALUATION_GRID = "evaluation.json", "evaluations.jsonl", "evaluation.png"
 
 
+def evaluation_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's evaluation, evaluations log and grid go: in a run folder, or beside a file."""
+    if model.is_dir():
+        return model / EVALUATION, model / EVALUATIONS, model / EVALUATION_GRID
+    return tuple(model.with_name(f"{model.stem}-{name}") for name in (EVALUATION, EVALUATIONS, EVALUATION_GRID))
+
+
 class CheckpointError(GanzooError):
     pass
 
