@@ -128,8 +128,8 @@ def test_paired_export_translates_like_the_run(runs, host, in_tmp):
     run = runs["paired"]
     path = export_run(run, in_tmp / "paired.safetensors")
     images = torch.rand(3, 3, 16, 16) * 2 - 1
-    expected = load(run).translate(images)["output"]
-    assert torch.equal(load(path).translate(images)["output"], expected)
+    expected = load(run).translate(images).output
+    assert torch.equal(load(path).translate(images).output, expected)
 
 
 def test_ganzoo_load_is_exposed_lazily(exported):
@@ -167,10 +167,13 @@ def test_a_generator_export_loads_without_the_plugins_of_its_discriminator_and_l
 
 
 def generators_only() -> None:
-    """The tiny plugin reinstalled without its discriminator and loss."""
+    """The tiny plugin reinstalled without its discriminator and loss (pix2pix's paired task stays)."""
+    from ganzoo_pix2pix import plugin as pix2pix
+
     generators = types.ModuleType("generators_only")
     generators.ganzoo_components = hookimpl(lambda: [tinyplugin.tiny_gen, tinyplugin.tiny_translator])
     host = plugins.PluginHost(autoload=False)
+    assert host.register(pix2pix, "pix2pix", "ganzoo-pix2pix", "0.1.0"), host.broken
     assert host.register(generators, "tiny", "tiny-plugin", "1.0"), host.broken
     plugins.reset(host)
 

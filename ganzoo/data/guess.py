@@ -2,7 +2,7 @@
 
 A preset that trains on built-in data names no path; ``--data PATH`` then needs a real loader, and
 the layout on disk says which: ``trainA/`` + ``trainB/`` (CycleGAN), ``train/A`` + ``train/B``
-(paired folders), A|B files (pix2pix), caption files (Reed et al.), a JSON-lines manifest, or class
+(paired folders), A|B files (pix2pix), a caption file per image (as Reed et al.'s ``text_c10``), a JSON-lines manifest, or class
 folders. A folder with a ``train/`` split is read at that split. A folder holding the files that mark
 a known dataset (MNIST's IDX files) is read by that dataset's own reader, whatever the task. Where
 the choice changes what is learned (captions built from class names), the guess comes with a note
@@ -68,6 +68,11 @@ def _names_file(root: Path, classes: list[str]) -> str | None:
     return None
 
 
+def _text_folders(path: Path) -> list[str]:
+    """Folders of caption files: ``text`` or ``text_*`` (Reed et al.'s ``text_c10``)."""
+    return [p.name for p in _folders(path) if p.name == "text" or p.name.startswith("text_")]
+
+
 def known_dataset(path: Path, known: Catalog) -> Guess | None:
     """The reader of the known dataset whose marking files ``path`` holds (MNIST's IDX files), if any."""
     for entry in known.entries.values():
@@ -104,8 +109,9 @@ def guess_loader(path: Path, layout: str, condition: str, known: Catalog | None 
     if condition == "text":
         if path.is_file():
             return Guess("captions-jsonl", {"manifest": str(path)})
-        if (path / "images").is_dir() or any(path.glob("text_*")):
-            return Guess("captions-reed", root)
+        texts = _text_folders(path)
+        if (path / "images").is_dir() or texts:
+            return Guess("captions-files", {**root, **({"text": texts[0]} if texts else {})})
         read = path / TRAIN if split else path
         classes = [p.name for p in _folders(read)]
         if classes and not _images(read):
@@ -114,5 +120,5 @@ def guess_loader(path: Path, layout: str, condition: str, known: Catalog | None 
             return Guess("image-folder", {**root, **split, "condition": "text", **({"class_names": names} if names else {})},
                          f"{path} has no caption files: captions are built from {named} (\"a photo of a ...\"), "
                          "so the model learns the classes, not free descriptions")
-        return Guess("captions-reed", root)
+        return Guess("captions-files", root)
     return Guess("image-folder", {**root, **split})
