@@ -28,6 +28,17 @@ FAST_MODES: tuple[str, ...] = typing.get_args(FastMode)
 FAST_AUTO_ON_CUDA = False
 
 
+#: settings that change how a run goes (where, how long, how it logs and evaluates), not what it
+#: learns: changing them leaves a preset's description true.
+RUN_SETTINGS: frozenset[str] = frozenset({
+    "preset", "description", "precision", "seed", "device", "steps", "epochs", "log_every", "sample_every", "checkpoint_every",
+    "sample_count", "snapshot_every", "keep_snapshots", "best_metric", "eval_every", "eval_metrics", "eval_count",
+    "eval_reference_count", "eval_extractor", "eval_text_extractor", "fast", "tensorboard", "channels_last",
+})
+#: where a dataset's files are (``--data PATH``), not what they hold: changing it leaves a description true.
+DATA_LOCATIONS: frozenset[str] = frozenset({"dataset.root", "dataset.manifest"})
+
+
 class ConfigError(GanzooError):
     """A config value problem; the message names the key, the value and what is valid."""
 

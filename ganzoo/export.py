@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Collection, Literal
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -178,9 +178,10 @@ def _validated(path: Path, header: Any, tensors: dict[str, Tensor]) -> Export:
     return Export(path, header["parts"], header["ema"], header["step"], components, meta, tensors)
 
 
-def check_installed(export: Export, registry: Registry) -> None:
-    """Refuse, naming the distributions to install, when components of the export are missing."""
-    problem = missing_components(export.components, registry)
+def check_installed(export: Export, registry: Registry, kinds: Collection[str] | None = None) -> None:
+    """Refuse, naming the distributions to install, when components of the export (of ``kinds``,
+    when given) are missing."""
+    problem = missing_components([record for record in export.components if kinds is None or record.kind in kinds], registry)
     if problem:
         raise ExportError(f"{export.path} {problem}")
 
@@ -201,6 +202,8 @@ def version_changes(export: Export, registry: Registry) -> str:
     reason a rebuilt network no longer fits its weights."""
     changed: list[str] = []
     for record in export.components:
+        if record.name not in registry.names(record.kind):  # not needed for what was loaded
+            continue
         provider = registry.get(record.kind, record.name).provider
         if provider and provider.version != record.version:
             note = f"{record.distribution} {record.version} -> {provider.version}"

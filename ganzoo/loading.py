@@ -17,15 +17,18 @@ from torch import Tensor
 
 from ganzoo import plugins
 from ganzoo.build import Model, build_dataset, build_model
+from ganzoo.config import TrainConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError, first_line
-from ganzoo.export import ExportError, check_installed, exported_roles, read_export, version_changes, weights_by_role
+from ganzoo.export import ExportError, Parts, check_installed, exported_roles, read_export, version_changes, weights_by_role
 from ganzoo.interfaces import Condition, GenerativeTask, Task, Translation, TranslationTask
 from ganzoo.latent import MIN_TRUNCATION, slerp, truncate
 from ganzoo.layers import evaluating
 from ganzoo.mix import resolve
+from ganzoo.registry import Registry
 from ganzoo.resolve import ResolvedRun, checked
 from ganzoo.runs.checkpoint import (
+    GENERATOR_KINDS,
     CheckpointError,
     check_components,
     checked_weights,
@@ -293,32 +296,52 @@ def mismatch(error: RuntimeError) -> str:
     return detail[:200]
 
 
-def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
-    """A run folder or its checkpoint file: EMA generator weights where the run kept them."""
+def roles_of(config: TrainConfig, registry: Registry, parts: str) -> list[str]:
+    """The networks of ``parts`` of the run ``config`` describes; ``generator``: those sampling and
+    translation run (the conditioner, if any, and the generator roles)."""
+    task = resolve(registry, "task", config.task).component.factory
+    return exported_roles(task, config.conditioner is not None, parts)
+
+
+def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True, parts: Parts = "all") -> LoadedModel:
+    """A run folder or its checkpoint file: EMA generator weights where the run kept them.
+    ``parts="generator"``: only the networks sampling and translation run (see :func:`load`)."""
     state = load_checkpoint(Path(path))
     meta = read_meta(state)
-    check_components(meta, plugins.registry(), path)
+    registry = plugins.registry()
+    check_components(meta, registry, path, GENERATOR_KINDS if parts == "generator" else None)
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
+    meta = {**meta, "checkpoint": {"step": int(state.get("step", 0))}}
     try:
-        return from_state(resolved_meta(meta), {**meta, "checkpoint": {"step": int(state.get("step", 0))}}, weights, device)
+        if parts == "all":
+            return from_state(resolved_meta(meta, registry), meta, weights, device)
+        config = config_from_meta(meta)
+        roles = roles_of(config, registry, parts)
+        return from_state(checked(config, registry, roles), meta, {role: weights[role] for role in roles if role in weights}, device,
+                          roles=roles)
     except CheckpointError as error:
         raise CheckpointError(f"{path}: {error}") from None
 
 
-def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
-    """Load a run folder, a checkpoint (.pt) or an export (.safetensors)."""
+def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True, parts: Parts = "all") -> LoadedModel:
+    """Load a run folder, a checkpoint (.pt) or an export (.safetensors).
+
+    ``parts="generator"`` rebuilds only what sampling and translation run (the generators and the
+    conditioner), so the plugins of the discriminators, loss and dataset need not be installed;
+    ``all``: every network the run or file holds.
+    """
     path = Path(path)
     if path.suffix == ".safetensors":
-        return load_export(path, device=device, ema=ema)
+        return load_export(path, device=device, ema=ema, parts=parts)
     if not path.exists():
         raise GanzooError(f"{path}: no such run folder, checkpoint or export")
-    return load_run(path, device, ema)
+    return load_run(path, device, ema, parts)
 
 
-def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
-    """Rebuild the model of an export on ``device``.
+def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool = True, parts: Parts = "all") -> LoadedModel:
+    """Rebuild the model of an export on ``device`` (``parts``: see :func:`load`).
 
     The file holds one set of generator weights, chosen at export time: ``ema=True`` uses whatever
     it holds; ``ema=False`` refuses a file holding EMA weights rather than silently using them.
@@ -327,12 +350,13 @@ def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool 
     if not ema and export.ema:
         raise ExportError(f"{export.path} holds the generator's EMA weights only; export the run with --no-ema for the raw weights")
     registry = plugins.registry()
-    check_installed(export, registry)
+    check_installed(export, registry, GENERATOR_KINDS if parts == "generator" else None)
     meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
     try:
         config = config_from_meta(meta)
-        roles = exported_roles(resolve(registry, "task", config.task).component.factory, config.conditioner is not None, export.parts)
-        return from_state(checked(config, registry, roles), meta, weights_by_role(export, roles), device, roles=roles)
+        weights = weights_by_role(export, roles_of(config, registry, export.parts))
+        roles = roles_of(config, registry, "generator" if parts == "generator" else export.parts)
+        return from_state(checked(config, registry, roles), meta, {role: weights[role] for role in roles}, device, roles=roles)
     except GanzooError as error:
         raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
     except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory

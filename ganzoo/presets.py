@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ganzoo import plugins
-from ganzoo.config import ConfigError, TrainConfig, from_plain
+from ganzoo.config import DATA_LOCATIONS, RUN_SETTINGS, ConfigError, TrainConfig, from_plain
 from ganzoo.version import __version__
 
 PACKAGED_ZOO = "zoo.toml"
@@ -171,13 +171,45 @@ class PresetBook:
         table.pop(NEEDS_KEY, None)
         if callable(overrides):
             overrides = overrides(copy.deepcopy(table))
+        preset = copy.deepcopy(table)
         for dotted, value in (overrides or {}).items():
             if dotted.split(".")[0] in NAMING_KEYS:
                 raise PresetError(f"{dotted} = {value!r}: {dotted.split('.')[0]!r} names presets and is not a setting; "
                                   f"train another preset by its name (ganzoo train NAME)")
             apply_override(table, dotted, value)
+        changed = overridden(preset, table, overrides or {})
+        if changed and "description" not in (overrides or {}):
+            table["description"] = f"{name} (overridden: {', '.join(changed)})"
         where = f"preset {name!r} ({', '.join(self.sources.get(name, ['?']))})"
         return from_plain(TrainConfig, {"preset": name, **table}, where)
+
+
+def overridden(preset: dict[str, Any], table: dict[str, Any], overrides: Overrides) -> list[str]:
+    """``key=value`` for each override that changes what the preset trains (not a run setting, not
+    where the data is), so a run's description follows what was trained: ``dataset=mnist``,
+    ``discriminator=patchgan-sn``, ``resolution=32``."""
+    changed = []
+    for dotted in overrides:
+        if dotted.split(".")[0] in RUN_SETTINGS or dotted in DATA_LOCATIONS or lookup(preset, dotted) == lookup(table, dotted):
+            continue
+        value = lookup(table, dotted)
+        label = dotted.removeprefix("nets.").removesuffix(".name")
+        shown = value.get("name", value) if isinstance(value, dict) else "none" if value is None else value
+        changed.append(f"{label}={shown}")
+    return changed
+
+
+def lookup(table: dict[str, Any], dotted: str) -> Any:
+    """The value at ``a.b.c`` of a nested table (``None`` where absent; a component named by a bare
+    string has that ``name``)."""
+    node: Any = table
+    for key in dotted.split("."):
+        if isinstance(node, str):
+            node = {"name": node}
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
 
 
 def apply_override(table: dict[str, Any], dotted: str, value: Any) -> None:

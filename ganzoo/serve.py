@@ -137,7 +137,7 @@ class Playground:
     @classmethod
     def open(cls, model: str | Path, device: str = "auto") -> "Playground":
         """Load ``model`` once and gather its examples from its own data, where this machine has it."""
-        loaded = load(model, device=device)
+        loaded = load(model, device=device, parts="generator")
         playground = cls(loaded, Path(model))
         try:
             if not isinstance(loaded.task, GenerativeTask):
@@ -375,7 +375,7 @@ def write_space(model: Path, folder: Path) -> Path:
         raise ServeError(f"--space {folder}: it holds {', '.join(n for n in SPACE_FILES if (folder / n).exists())} not written by "
                          "`ganzoo serve --space`; choose a new or empty folder")
     gradio = require_gradio()
-    loaded = load(model, device="cpu")  # refuses what cannot be served before anything is written
+    loaded = load(model, device="cpu", parts="generator")  # refuses what cannot be served before anything is written
     write_text(app, APP)  # first: it marks the folder as this command's, so a rerun (after a failure too) may rewrite it
     target = folder / "model.safetensors"
     if model.suffix == ".safetensors":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import subprocess
 import sys
 import types
@@ -163,6 +164,36 @@ def test_a_generator_export_loads_without_the_plugins_of_its_discriminator_and_l
     with pytest.raises(GanzooError, match=r"needs discriminator 'tiny-disc', loss 'tiny-bce' from 'tiny-plugin' '1\.0', "
                        r"which is not installed: the file names 'tiny-plugin'"):
         load(class_run)
+
+
+def generators_only() -> None:
+    """The tiny plugin reinstalled without its discriminator and loss (pix2pix's paired task stays)."""
+    from ganzoo_pix2pix import plugin as pix2pix
+
+    generators = types.ModuleType("generators_only")
+    generators.ganzoo_components = hookimpl(lambda: [tinyplugin.tiny_gen, tinyplugin.tiny_translator])
+    host = plugins.PluginHost(autoload=False)
+    assert host.register(pix2pix, "pix2pix", "ganzoo-pix2pix", "0.1.0"), host.broken
+    assert host.register(generators, "tiny", "tiny-plugin", "1.0"), host.broken
+    plugins.reset(host)
+
+
+def test_translating_needs_only_the_generators_plugins_and_a_resume_names_the_missing_one_as_loading_does(runs, host, in_tmp):
+    run = in_tmp / "paired-run"
+    shutil.copytree(runs["paired"], run)
+    full = export_run(run, in_tmp / "all.safetensors", parts="all")
+    Image.new("RGB", (16, 16)).save(in_tmp / "input.png")
+    generators_only()
+    runner = CliRunner()
+    for model in (full, run):  # an export of every network, and the run folder
+        result = runner.invoke(cli, ["translate", str(model), "input.png", "-o", "out.png", "--device", "cpu"])
+        assert result.exit_code == 0, result.output
+    install = "from tiny-plugin 1.0, which is not installed: pip install tiny-plugin"
+    with pytest.raises(ExportError) as loading:
+        load(full)  # every network the file holds (not the loss)
+    assert str(loading.value) == f"{full} needs discriminator 'tiny-disc' {install}"
+    resumed = runner.invoke(cli, ["train", "--resume", str(run), "--steps", "8"])
+    assert resumed.exit_code == 1 and resumed.output == f"Error: {run} needs discriminator 'tiny-disc', loss 'tiny-bce' {install}\n"
 
 
 def test_a_broken_plugin_is_named_with_its_cause(exported):

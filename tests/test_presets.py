@@ -46,6 +46,23 @@ def test_overrides_and_component_switch_resets_kwargs():
     assert config.steps == 5
 
 
+def test_the_description_follows_what_was_trained():
+    """Overrides that change what is learned replace the preset's description (it would no longer be
+    true) with the preset and the changes; run settings, equal values and the data's place do not."""
+    def described(overrides: dict) -> str:
+        return book(BASE).resolve("child", overrides).description
+
+    assert described({"dataset.name": "mnist", "resolution": 28, "channels": 1, "nets.discriminator.name": "patchgan-sn",
+                      "nets.generator.width": 16}) == (
+        "child (overridden: dataset=mnist, resolution=28, channels=1, discriminator=patchgan-sn, generator.width=16)")
+    assert described({"conditioner": None, "loss": {"name": "hinge"}, "optim.G.lr": 1e-3}) == (
+        "child (overridden: loss=hinge, optim.G.lr=0.001)")  # no conditioner before either
+    assert described({"steps": 5, "device": "cpu", "seed": 3, "eval_every": 2, "resolution": 32}) == "base"
+    on_mnist = book(BASE, '[mnist]\nextends = "base"\ndataset = { name = "mnist" }\n')
+    assert on_mnist.resolve("mnist", {"dataset.root": "/data"}).description == "base"  # where the data is
+    assert described({"resolution": 64, "description": "mine"}) == "mine"
+
+
 def test_parse_errors_name_file_and_line():
     with pytest.raises(PresetError, match=r"broken\.toml: .*line 2"):
         book().add_layer('[a]\nsteps = = 3\n', "broken.toml")

@@ -157,7 +157,7 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
     check_outputs(result_path, log_path, grid_path)
     names = metric_names(metrics_text, registry)
     suite = build_suite(names, registry, extractors) if names else None  # missing weights fail before loading anything
-    loaded = load(model, device=device)
+    loaded = load(model, device=device, parts="generator")
     suite = suite or build_suite(default_metrics(loaded.task), registry, extractors, defaults=True)
     evaluated, used_split = evaluation_data(loaded, registry, dataset=dataset, data=data, split=split, direction=direction)
     if not as_json:

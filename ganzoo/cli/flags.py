@@ -12,6 +12,7 @@ read against the preset's table (which roles its task has, which dataset it read
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tomllib
 import types
@@ -25,7 +26,9 @@ from rich.markup import escape
 
 from ganzoo.cli.common import err_console
 from ganzoo.config import ComponentConfig, Range, TrainConfig, literal_choices
+from ganzoo.data.catalog import catalog
 from ganzoo.data.guess import guess_loader
+from ganzoo.presets import apply_override
 from ganzoo.registry import Registry
 
 
@@ -47,6 +50,11 @@ class PresetTable:
     def task_roles(self) -> dict[str, str]:
         """Role -> kind of the preset's task (``{"gen_ab": "generator", ...}`` for UGATIT)."""
         return self.registry.get("task", self.component("task").name).factory.roles
+
+    def networks(self) -> list[tuple[str, str]]:
+        """(kind, component name) of each network the preset names for its task's roles."""
+        nets = self.table.get("nets", {})
+        return [(kind, ComponentConfig.parse(nets[role], f"nets.{role}").name) for role, kind in self.task_roles.items() if role in nets]
 
 
 Overrides = dict[str, Any]
@@ -186,9 +194,9 @@ def data_overrides(path: Path, dataset: str, task_class: type, registry: Registr
     for key in ("root", "manifest"):
         if key in params:
             return {f"dataset.{key}": str(path)}
-    guess = guess_loader(path, task_class.layout, task_class.condition_kind)
+    guess = guess_loader(path, task_class.layout, task_class.condition_kind, catalog(registry))
     if guess.note:
-        err_console.print(f"--data: {escape(guess.note)}")
+        err_console.print(f"--data: {escape(guess.note)}", soft_wrap=True)
     return {"dataset.name": guess.name, **{f"dataset.{key}": value for key, value in guess.arguments.items()}}
 
 
@@ -260,7 +268,45 @@ def flag_overrides(flags: Iterable[Flag], values: dict[str, Any], preset: Preset
     for flag, value in chosen.items():
         if isinstance(flag, Assignments):
             overrides.update(flag.overrides(value, preset))
-    return overrides
+    return overrides | native_overrides(overrides, preset)
+
+
+def native_overrides(overrides: Overrides, preset: PresetTable) -> Overrides:
+    """A known dataset the flags switch to brings its own resolution and channels (MNIST: 28 px grey,
+    trained at 32 px where the networks take 32 and up), unless a flag or ``--set`` gives them; a
+    note on stderr says so. A preset naming the dataset itself keeps its own values."""
+    table = copy.deepcopy(preset.table)
+    for dotted, value in overrides.items():
+        apply_override(table, dotted, value)
+    chosen = PresetTable(table, preset.registry)
+    dataset = chosen.component("dataset").name
+    if dataset == preset.component("dataset").name or dataset not in preset.registry.names("dataset"):
+        return {}
+    entry = getattr(preset.registry.get("dataset", dataset).factory, "catalog_entry", None)
+    if entry is None:
+        return {}
+    ports = [preset.registry.get(kind, name).ports for kind, name in chosen.networks() if name in preset.registry.names(kind)]
+    native: Overrides = {}
+    if entry.resolution and "resolution" not in overrides:
+        native["resolution"] = nearest_size(entry.resolution, [p.resolutions for p in ports if p.resolutions])
+    if entry.channels and "channels" not in overrides and all(not p.channels or entry.channels in p.channels for p in ports):
+        native["channels"] = entry.channels
+    if native:
+        said = ", ".join(f"{key} {value}" for key, value in native.items())
+        fitted = native.get("resolution", entry.resolution) != entry.resolution
+        why = f"its images are {entry.resolution} px; {native['resolution']} is the nearest size the networks take" if fitted else "the dataset's own"
+        err_console.print(f"dataset {escape(dataset)}: {said} ({why}); --resolution and --channels choose others", soft_wrap=True)
+    return native
+
+
+def nearest_size(native: int, declared: list[tuple[int, ...]]) -> int:
+    """``native`` where every network takes it, else the smallest size above it they all take
+    (else the largest below)."""
+    common = set.intersection(*(set(sizes) for sizes in declared)) if declared else set()
+    if not common or native in common:
+        return native
+    above = [size for size in common if size > native]
+    return min(above) if above else max(common)
 
 
 def click_type(hint: Any, bounds: Range | None) -> Any:

@@ -53,7 +53,7 @@ def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ..
     """
     report_broken_plugins()
     output_file(output, "-o", IMAGE_SUFFIXES)
-    loaded = load(model, device=device, ema=ema)
+    loaded = load(model, device=device, ema=ema, parts="generator")
     if interpolate:
         frames = columns or FRAMES
         paths = math.ceil(count / frames)

@@ -20,8 +20,9 @@ from ganzoo.config import TrainConfig
 from ganzoo.errors import GanzooError
 from ganzoo.outputs import new_run_folder, run_folder, writable_folder
 from ganzoo.presets import load_book
+from ganzoo.registry import Registry
 from ganzoo.resolve import checked, resolve_run
-from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
+from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, check_components, config_from_meta
 from ganzoo.runs.files import read_run_meta
 from ganzoo.runs.snapshots import BEST
 from ganzoo.runs.writer import refuse_if_in_use
@@ -120,7 +121,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     registry = plugins.registry()
     report_broken_plugins()
     if resume is not None:
-        config, run_dir = _resumed_config(resume, preset, flags)
+        config, run_dir = _resumed_config(resume, preset, flags, registry)
         run = checked(config, registry)
     else:
         if preset is None:
@@ -187,16 +188,19 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         log.close()
 
 
-def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
-    """The saved config of ``run_dir``; only the length and the device may change on resume."""
+def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any], registry: Registry) -> tuple[TrainConfig, Path]:
+    """The saved config of ``run_dir``; only the length and the device may change on resume. A
+    component whose plugin is gone is named with the distribution to install, as loading does."""
     refuse_if_in_use(run_dir)
     config_path = run_dir / CONFIG
     if not config_path.is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")
     try:
-        config = config_from_meta(read_run_meta(run_dir))
+        meta = read_run_meta(run_dir)
+        config = config_from_meta(meta)
     except GanzooError as error:
         raise GanzooError(f"--resume {run_dir}: {error}") from None
+    check_components(meta, registry, run_dir)
     if not (run_dir / CHECKPOINT).is_file():
         raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
                           f"start it again with `ganzoo train {config.preset} --out {run_dir}`")

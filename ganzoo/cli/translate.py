@@ -105,7 +105,7 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
         folder = writable_folder((output or DEFAULT_OUTPUT) / EXAMPLES_FOLDER, "-o", output or DEFAULT_OUTPUT)
         for index in range(examples):
             replaceable(folder / f"example-{index:03d}.png", "-o")
-        loaded = load(model, device=device)
+        loaded = load(model, device=device, parts="generator")
         chosen_extras(loaded, asked)  # an unknown one is refused before anything is written
         input_path = write_examples(loaded, examples, translation_direction(loaded, direction), folder)
     paths = list_images(input_path) if input_path.is_dir() else [input_path]
@@ -125,7 +125,7 @@ def translate_command(model: Path, input_path: Path | None, examples: int | None
     if aligned:  # files that are not A|B pairs would be cut in half and translated as if they were
         paths = side_by_side(paths, f"translate input {input_path}", skip_bad)
     if examples is None:
-        loaded = load(model, device=device)
+        loaded = load(model, device=device, parts="generator")
     config = loaded.model.config
     saved_extras = chosen_extras(loaded, asked)
     direction = translation_direction(loaded, direction)

@@ -72,6 +72,13 @@ class KnownDataset:
     homepage: str
     archives: tuple[Archive, ...]
     notes: str = ""
+    #: files (globs in a copy's folder) that mark a folder as this dataset: ``--data PATH`` to such
+    #: a folder reads it with this dataset's reader.
+    marks: tuple[str, ...] = ()
+    #: the side and channels of its images as distributed: a run switched to this dataset trains at
+    #: them (the side at the nearest size the networks take) unless a flag or the preset says otherwise.
+    resolution: int | None = None
+    channels: int | None = None
 
     def archive(self, part: str) -> Archive:
         for archive in self.archives:
@@ -136,6 +143,8 @@ FACADES = KnownDataset(
         ),
     ),
     notes="No official checksum is published; the layout check (counts, 512x256) is the verification.",
+    resolution=256,
+    channels=3,
 )
 
 HORSE2ZEBRA = KnownDataset(
@@ -160,6 +169,8 @@ HORSE2ZEBRA = KnownDataset(
             ),
         ),
     ),
+    resolution=256,
+    channels=3,
 )
 
 _MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
@@ -187,6 +198,9 @@ MNIST = KnownDataset(
         _mnist_file("test-images", "t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
         _mnist_file("test-labels", "t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
     ),
+    marks=("train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"),
+    resolution=28,
+    channels=1,
 )
 
 CIFAR10 = KnownDataset(
@@ -205,4 +219,7 @@ CIFAR10 = KnownDataset(
             expect=Expect(counts=(("data_batch_*.bin", 5), ("test_batch.bin", 1), ("batches.meta.txt", 1))),
         ),
     ),
+    marks=("data_batch_1.bin",),
+    resolution=32,
+    channels=3,
 )

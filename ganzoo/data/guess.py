@@ -3,8 +3,10 @@
 A preset that trains on built-in data names no path; ``--data PATH`` then needs a real loader, and
 the layout on disk says which: ``trainA/`` + ``trainB/`` (CycleGAN), ``train/A`` + ``train/B``
 (paired folders), A|B files (pix2pix), a caption file per image (as Reed et al.'s ``text_c10``), a JSON-lines manifest, or class
-folders. A folder with a ``train/`` split is read at that split. Where the choice changes what is
-learned (captions built from class names), the guess comes with a note for the user.
+folders. A folder with a ``train/`` split is read at that split. A folder holding the files that mark
+a known dataset (MNIST's IDX files) is read by that dataset's own reader, whatever the task. Where
+the choice changes what is learned (captions built from class names), the guess comes with a note
+for the user.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.data.base import DataError, list_images
+from ganzoo.data.catalog import Catalog
 from ganzoo.data.folder import readable_names
 from ganzoo.data.paired import pair_size
 
@@ -70,12 +73,26 @@ def _text_folders(path: Path) -> list[str]:
     return [p.name for p in _folders(path) if p.name == "text" or p.name.startswith("text_")]
 
 
-def guess_loader(path: Path, layout: str, condition: str) -> Guess:
-    """The loader reading ``path`` for a task of ``layout`` (images, paired, unpaired) fed ``condition``.
+def known_dataset(path: Path, known: Catalog) -> Guess | None:
+    """The reader of the known dataset whose marking files ``path`` holds (MNIST's IDX files), if any."""
+    for entry in known.entries.values():
+        found = next((match.name for mark in entry.marks for match in sorted(path.glob(mark))), None)
+        if found:
+            reader = known.readers[entry.name][0]
+            return Guess(reader, {"root": str(path)}, f"{path} holds {found}: read as the dataset {reader!r} ({entry.title.split(':')[0]})")
+    return None
+
+
+def guess_loader(path: Path, layout: str, condition: str, known: Catalog | None = None) -> Guess:
+    """The loader reading ``path`` for a task of ``layout`` (images, paired, unpaired) fed ``condition``;
+    a folder of a dataset in ``known`` is read by its reader.
 
     When nothing on disk matches, the task's usual loader is returned: its own error then says what
     it expected to find.
     """
+    recognised = known_dataset(path, known) if known is not None and path.is_dir() else None
+    if recognised:
+        return recognised
     split = {"split": TRAIN} if (path / TRAIN).is_dir() else {}
     root = {"root": str(path)}
     if layout == "unpaired":

@@ -245,10 +245,15 @@ def run_meta(config: TrainConfig, dataset: Any, mix: Mix) -> dict[str, Any]:
     }
 
 
-def check_components(meta: dict[str, Any], registry: Registry, source: str | Path) -> None:
-    """Refuse a saved run whose components are not all installed, naming the distributions
-    (runs saved before components were recorded are not checked here)."""
-    problem = missing_components([ComponentRecord(**entry) for entry in meta.get("components", [])], registry)  # entries checked by checked_meta
+#: the kinds of component sampling and translation rebuild: what a generator-only export records.
+GENERATOR_KINDS: tuple[str, ...] = ("generator", "conditioner", "task")
+
+
+def check_components(meta: dict[str, Any], registry: Registry, source: str | Path, kinds: Collection[str] | None = None) -> None:
+    """Refuse a saved run whose components (of ``kinds``, when given) are not all installed, naming
+    the distributions (runs saved before components were recorded are not checked here)."""
+    records = [ComponentRecord(**entry) for entry in meta.get("components", [])]  # entries checked by checked_meta
+    problem = missing_components([record for record in records if kinds is None or record.kind in kinds], registry)
     if problem:
         raise CheckpointError(f"{source} {problem}")
 

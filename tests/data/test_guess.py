@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from ganzoo.data.guess import guess_loader
@@ -76,3 +77,48 @@ def test_train_says_when_captions_are_built_from_class_names(tmp_path: Path) -> 
     result = CliRunner().invoke(cli, ["train", "stackgan", "--data", str(tmp_path / "flowers"), "--dry-run", "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert "captions are built from the class folder names" in result.output and '"name": "image-folder"' in result.output
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_folder_of_mnist_idx_files_is_read_as_mnist(tmp_path: Path, compress: bool) -> None:
+    from ganzoo.data.catalog import catalog
+    from ganzoo.plugins import registry
+    from tests.data.test_mnist import write_mnist
+
+    write_mnist(tmp_path / "mnist", compress=compress)
+    known = catalog(registry())
+    for layout, condition in (("images", "none"), ("images", "class"), ("paired", "image")):  # a task it cannot feed: the mix says so
+        guess = guess_loader(tmp_path / "mnist", layout, condition, known)
+        assert (guess.name, guess.arguments) == ("mnist", {"root": str(tmp_path / "mnist")})
+        assert guess.note.startswith(f"{tmp_path / 'mnist'} holds train-images-idx3-ubyte") and "'mnist'" in guess.note
+    image(tmp_path / "pictures" / "a.png")
+    assert guess_loader(tmp_path / "pictures", "images", "none", known).name == "image-folder"
+
+
+def test_a_known_dataset_brings_its_own_resolution_and_channels(tmp_path: Path) -> None:
+    """``--data`` to MNIST's files (or ``--dataset mnist``) trains 1-channel digits at the size nearest
+    MNIST's 28 px that DCGAN takes, not at the preset's 64 px RGB; flags still choose, and the run's
+    description says what was trained instead of the preset's "built-in shapes, 64 px"."""
+    from click.testing import CliRunner
+
+    from ganzoo.cli import cli
+    from tests.data.test_mnist import write_mnist
+
+    write_mnist(tmp_path / "mnist")
+
+    def dry_run(*flags: str) -> tuple[dict, str]:
+        result = CliRunner().invoke(cli, ["train", "dcgan", *flags, "--dry-run", "--out", str(tmp_path / "run")])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout[result.stdout.index("{"):result.stdout.rindex("}") + 1]), result.stderr
+
+    config, notes = dry_run("--data", str(tmp_path / "mnist"))
+    assert (config["dataset"]["name"], config["resolution"], config["channels"]) == ("mnist", 32, 1)
+    assert "read as the dataset 'mnist'" in notes
+    assert "dataset mnist: resolution 32, channels 1 (its images are 28 px; 32 is the nearest size the networks take)" in notes
+    assert config["description"] == "dcgan (overridden: dataset=mnist, resolution=32, channels=1)"
+    config, _ = dry_run("--dataset", "mnist", "--data", str(tmp_path / "mnist"), "--resolution", "128")
+    assert (config["resolution"], config["channels"]) == (128, 1)
+    assert config["description"] == "dcgan (overridden: dataset=mnist, resolution=128, channels=1)"
+    config, notes = dry_run("--steps", "3", "--seed", "2")  # the preset's own data: its values and description stand
+    assert (config["resolution"], config["channels"]) == (64, 3) and "dataset" not in notes
+    assert config["description"].endswith("built-in shapes, 64 px")
