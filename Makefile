@@ -10,7 +10,7 @@ PLUGINS := $(wildcard plugins/*)
 $(BIN)/ganzoo: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools>=68,<81" wheel
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test]" $(addprefix -e ,$(PLUGINS))
+	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,hub]" $(addprefix -e ,$(PLUGINS))
 	touch $@
 
 setup: $(BIN)/ganzoo

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from ganzoo.metrics.base import MetricError
 from ganzoo.registry import component
+from ganzoo.version import CORE_DISTRIBUTION
 
 #: the file torch-fidelity downloads its FID Inception weights to (``pt_inception-2015-12-05``).
 INCEPTION_WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
@@ -99,7 +100,7 @@ class TorchFidelityInception(FeatureExtractor):
             self.net = NoTrainInceptionV3(name="inception-v3-compat", features_list=["2048", "logits_unbiased"],
                                           feature_extractor_weights_path=str(path))
         except ModuleNotFoundError as error:
-            raise MetricError(f"the FID Inception needs torch-fidelity: pip install 'ganzoo[fid]' ({error})") from None
+            raise MetricError(f"the FID Inception needs torch-fidelity, a dependency of {CORE_DISTRIBUTION}: pip install torch-fidelity ({error})") from None
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
         features, logits = self.net(images)

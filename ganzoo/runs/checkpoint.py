@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Collection
 
 import torch
 
-from ganzoo.version import __version__
+from ganzoo.version import CORE_DISTRIBUTION, FORMER_CORE_DISTRIBUTIONS, __version__
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
 from ganzoo.config import TrainConfig, check_config, from_plain
@@ -111,7 +111,8 @@ def missing_components(records: list[ComponentRecord], registry: "Registry") -> 
             return f"needs {', '.join(what)} from {distribution}, which is installed but failed to load: {broken[distribution].cause}"
     needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
     distributions = [dist for dist, _ in missing]
-    hint = f"upgrade ganzoo (this is {__version__})" if "ganzoo" in distributions else f"pip install {' '.join(distributions)}"
+    core = {CORE_DISTRIBUTION, *FORMER_CORE_DISTRIBUTIONS}
+    hint = f"pip install --upgrade {CORE_DISTRIBUTION} (this is {__version__})" if core & set(distributions) else f"pip install {' '.join(distributions)}"
     return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}"
 
 

@@ -674,7 +674,7 @@ def open_tensorboard(run_dir: Path):
     """A TensorBoard writer in ``run_dir/tensorboard`` when the optional extra is installed."""
     try:
         from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is optional: pip install ganzoo[tensorboard]
+    except ImportError:  # tensorboard is optional: pip install ganzoo-core[tensorboard]
         return None
     return SummaryWriter(str(run_dir / "tensorboard"))
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from ganzoo import plugins
-from ganzoo.presets import CORE_DISTRIBUTION, load_book
+from ganzoo.presets import load_book
+from ganzoo.version import CORE_DISTRIBUTION, DISTRIBUTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_FOLDERS = sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").is_file())
@@ -82,7 +83,7 @@ def wheels(tmp_path_factory) -> dict[str, Path]:
     run(sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", "wheel", "--no-deps", "--no-build-isolation",
         "-w", out, *sources, cwd=out)
     built = {w.name.split("-")[0].replace("_", "-"): w for w in out.glob("*.whl")}
-    assert set(built) == {CORE_DISTRIBUTION, *(f"ganzoo-{p.name}" for p in PLUGIN_FOLDERS)}, built
+    assert set(built) == set(DISTRIBUTIONS.values()), built
     return built
 
 
@@ -121,7 +122,7 @@ def test_installed_wheels_register_every_component_and_import_from_the_environme
     assert listed["broken"] == [] and listed["missing_plugins"] == {}
     assert {(c["kind"], c["name"], c["distribution"]) for c in listed["components"]} == components
     for folder in PLUGIN_FOLDERS:
-        assert any(dist == f"ganzoo-{folder.name}" for *_, dist in components), f"ganzoo-{folder.name} registers nothing"
+        assert any(dist == DISTRIBUTIONS[folder.name] for *_, dist in components), f"ganzoo-{folder.name} registers nothing"
     modules = ["ganzoo", *(f"ganzoo_{p.name.replace('-', '_')}.plugin" for p in PLUGIN_FOLDERS)]
     # where each module would be imported from (found, not imported: no torch start-up)
     script = f"import importlib.util, json; print(json.dumps({{m: importlib.util.find_spec(m).origin for m in {modules!r}}}))"
@@ -136,7 +137,7 @@ def test_installed_wheels_ship_each_plugins_presets(full, expected, tmp_path):
     rows = json.loads(ganzoo_in(full, "presets", "--json", cwd=tmp_path).stdout)
     assert {row["name"]: row["distribution"] for row in rows} == providers
     for folder in PLUGIN_FOLDERS:
-        assert f"ganzoo-{folder.name}" in providers.values(), f"ganzoo-{folder.name} ships no presets"
+        assert DISTRIBUTIONS[folder.name] in providers.values(), f"ganzoo-{folder.name} ships no presets"
     assert all(row["missing"] == [] for row in rows)
 
 
@@ -144,7 +145,7 @@ def test_a_mixed_preset_trains_from_the_installed_wheels(full, tmp_path):
     ganzoo_in(full, "train", *MIXED_PRESET, "--out", "run", "--quiet", cwd=tmp_path)
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
     config = json.loads((tmp_path / "run" / "config.json").read_text(encoding="utf-8"))
-    assert {c["distribution"] for c in config["components"]} == {"ganzoo", "ganzoo-stackgan", "ganzoo-pix2pix"}
+    assert {c["distribution"] for c in config["components"]} == {CORE_DISTRIBUTION, "ganzoo-stackgan", "ganzoo-pix2pix"}
 
 
 def test_the_core_alone_lists_and_names_the_missing_plugins(wheels, third_party, tmp_path):
