@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.config import ComponentConfig, TrainConfig
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, first_line
 from ganzoo.interfaces import Condition, Task
 from ganzoo.losses import UnloadedLoss
 from ganzoo.mix import Resolved, resolve
@@ -42,7 +42,7 @@ def create(resolved: Resolved, context: dict[str, Any]) -> Any:
         raise BuildError(f"{item.qualified}: {error}") from error
     except RuntimeError as error:  # torch refusing a size, e.g. a negative width
         given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "its defaults"
-        raise BuildError(f"{item.qualified} cannot be built with {given} ({str(error).splitlines()[0][:200]})") from None
+        raise BuildError(f"{item.qualified} cannot be built with {given} ({first_line(error)})") from None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Export a trained model to one safetensors file, and load it back without the run folder.
+"""Export a trained model to one safetensors file, and read such a file back (validated).
+
+:func:`ganzoo.loading.load_export` rebuilds the model of an export without the run folder.
 
 The file holds only tensors (safetensors: no pickle, so opening a file never runs code), named
 ``role.parameter`` per network (``generator.net.0.weight``, ``gen_ab...``, ``conditioner...``), and
@@ -26,21 +28,18 @@ from safetensors.torch import save
 from torch import Tensor
 
 from ganzoo import plugins
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, first_line
 from ganzoo.io import atomic_write
-from ganzoo.loading import LoadedModel, from_state, resolved_meta
-from ganzoo.mix import resolve
 from ganzoo.outputs import output_file
 from ganzoo.registry import KINDS, Registry
-from ganzoo.resolve import checked
 from ganzoo.runs.checkpoint import (
     ComponentRecord,
     check_components,
     components_of,
-    config_from_meta,
     load_checkpoint,
     missing_components,
     read_meta,
+    resolved_meta,
 )
 from ganzoo.version import CORE_DISTRIBUTION, __version__
 
@@ -132,7 +131,7 @@ def read_export(path: str | Path) -> Export:
             metadata = handle.metadata() or {}
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise ExportError(f"{path} is not a readable safetensors file ({_first_line(error)})") from None
+        raise ExportError(f"{path} is not a readable safetensors file ({first_line(error)})") from None
     if HEADER_KEY not in metadata:
         raise ExportError(f"{path} is a safetensors file but not a ganzoo export (no {HEADER_KEY!r} metadata); make one with `ganzoo export RUN`")
     try:
@@ -194,29 +193,6 @@ def weights_by_role(export: Export, roles: list[str]) -> dict[str, dict[str, Ten
     return weights
 
 
-def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
-    """Rebuild the model of an export on ``device``.
-
-    The file holds one set of generator weights, chosen at export time: ``ema=True`` uses whatever
-    it holds; ``ema=False`` refuses a file holding EMA weights rather than silently using them.
-    """
-    export = read_export(path)
-    if not ema and export.ema:
-        raise ExportError(f"{export.path} holds the generator's EMA weights only; export the run with --no-ema for the raw weights")
-    registry = plugins.registry()
-    check_installed(export, registry)
-    meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
-    try:
-        config = config_from_meta(meta)
-        roles = exported_roles(resolve(registry, "task", config.task).component.factory, config.conditioner is not None, export.parts)
-        return from_state(checked(config, registry, roles), meta, weights_by_role(export, roles), device, roles=roles)
-    except GanzooError as error:
-        raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
-    except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory
-        raise ExportError(f"{export.path}: cannot rebuild the networks ({type(error).__name__}: {_first_line(error)})"
-                          f"{version_changes(export, registry)}") from None
-
-
 def version_changes(export: Export, registry: Registry) -> str:
     """A note naming the providers whose installed version differs from the export's, often the
     reason a rebuilt network no longer fits its weights."""
@@ -228,8 +204,3 @@ def version_changes(export: Export, registry: Registry) -> str:
             if note not in changed:
                 changed.append(note)
     return f" (exported with other versions: {', '.join(changed)})" if changed else ""
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return (text.splitlines()[0] if text else type(error).__name__)[:200]

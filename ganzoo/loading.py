@@ -16,13 +16,14 @@ from torch import Tensor
 
 from ganzoo import plugins
 from ganzoo.build import Model, build_model
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, first_line
+from ganzoo.export import ExportError, check_installed, exported_roles, read_export, version_changes, weights_by_role
 from ganzoo.interfaces import Condition
 from ganzoo.latent import slerp, truncate
 from ganzoo.layers import evaluating
-from ganzoo.registry import Registry
+from ganzoo.mix import resolve
 from ganzoo.resolve import ResolvedRun, checked
-from ganzoo.runs.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta
+from ganzoo.runs.checkpoint import check_components, config_from_meta, load_checkpoint, read_meta, resolved_meta
 from ganzoo.train.runtime import resolve_device
 
 
@@ -142,11 +143,6 @@ class LoadedModel:
             return self.task.render(self.nets, {"source": images.to(self.device), **options})
 
 
-def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:
-    """The run described by saved metadata, checked against ``registry`` (default: the installed plugins)."""
-    return checked(config_from_meta(meta), registry or plugins.registry())
-
-
 def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
                roles: Collection[str] | None = None) -> LoadedModel:
     """Rebuild the model of ``run`` (described by ``meta``) and load ``weights`` (role -> state dict).
@@ -190,9 +186,30 @@ def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True)
     """Load a run folder, a checkpoint (.pt) or an export (.safetensors)."""
     path = Path(path)
     if path.suffix == ".safetensors":
-        from ganzoo.export import load_export
-
         return load_export(path, device=device, ema=ema)
     if not path.exists():
         raise GanzooError(f"{path}: no such run folder, checkpoint or export")
     return load_run(path, device, ema)
+
+
+def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
+    """Rebuild the model of an export on ``device``.
+
+    The file holds one set of generator weights, chosen at export time: ``ema=True`` uses whatever
+    it holds; ``ema=False`` refuses a file holding EMA weights rather than silently using them.
+    """
+    export = read_export(path)
+    if not ema and export.ema:
+        raise ExportError(f"{export.path} holds the generator's EMA weights only; export the run with --no-ema for the raw weights")
+    registry = plugins.registry()
+    check_installed(export, registry)
+    meta = {**export.meta, "export": {"parts": export.parts, "ema": export.ema, "step": export.step}}
+    try:
+        config = config_from_meta(meta)
+        roles = exported_roles(resolve(registry, "task", config.task).component.factory, config.conditioner is not None, export.parts)
+        return from_state(checked(config, registry, roles), meta, weights_by_role(export, roles), device, roles=roles)
+    except GanzooError as error:
+        raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
+    except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory
+        raise ExportError(f"{export.path}: cannot rebuild the networks ({type(error).__name__}: {first_line(error)})"
+                          f"{version_changes(export, registry)}") from None

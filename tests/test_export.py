@@ -20,9 +20,9 @@ import ganzoo
 from ganzoo import plugins
 from ganzoo.cli import cli
 from ganzoo.errors import GanzooError
-from ganzoo.export import HEADER_KEY, ExportError, export_run, load_export, read_export
+from ganzoo.export import HEADER_KEY, ExportError, export_run, read_export
 from ganzoo.hookspecs import hookimpl
-from ganzoo.loading import load
+from ganzoo.loading import load, load_export
 from ganzoo.presets import load_book
 from ganzoo.runs.checkpoint import load_checkpoint
 from ganzoo.train.loop import Trainer

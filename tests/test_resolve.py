@@ -10,8 +10,8 @@ from click.testing import CliRunner
 import ganzoo.resolve
 from ganzoo import plugins
 from ganzoo.cli import cli
-from ganzoo.export import export_run, load_export
-from ganzoo.loading import load
+from ganzoo.export import export_run
+from ganzoo.loading import load, load_export
 from ganzoo.mix import MixError
 from ganzoo.presets import load_book
 from ganzoo.resolve import ResolvedRun, checked, resolve_run

@@ -223,9 +223,9 @@ def show_comparison(models: tuple[Path, ...], as_json: bool) -> None:
     for metric in metrics:
         values = [record["scores"].get(metric) for record in records.values()]
         present = [v for v in values if v is not None]
-        best = (max if higher_is_better(metric) else min)(present) if len(present) > 1 else None
+        best = (max if higher_is_better(metric, plugins.registry()) else min)(present) if len(present) > 1 else None
         cells = ["-" if v is None else f"[bold]{v:.4f}[/]" if v == best else f"{v:.4f}" for v in values]
-        table.add_row(f"{metric} ({'higher' if higher_is_better(metric) else 'lower'} is better)", *cells)
+        table.add_row(f"{metric} ({'higher' if higher_is_better(metric, plugins.registry()) else 'lower'} is better)", *cells)
     for label, key in (("images", lambda r: str(r.get("count"))), ("data", lambda r: " ".join(filter(None, (r["data"], r["protocol"].get("data", {}).get("split"))))),
                        ("extractor", lambda r: ", ".join(f"{e['name']} {e['sha256'][:8]}" for e in r["protocol"].get("extractors", {}).values()))):
         table.add_row(f"[dim]{label}[/]", *(f"[dim]{key(record)}[/]" for record in records.values()))

@@ -20,7 +20,7 @@ from ganzoo.cli.common import console, err_console, report_broken_plugins, zoo_o
 from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.config import PRECISIONS, TrainConfig
 from ganzoo.data.guess import guess_loader
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, first_line
 from ganzoo.outputs import writable_folder
 from ganzoo.presets import load_book
 from ganzoo.resolve import checked, resolve_run
@@ -286,7 +286,7 @@ def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) ->
         meta = json.loads(config_path.read_text(encoding="utf-8"))
         config = config_from_meta(meta)
     except (ValueError, KeyError, TypeError) as error:
-        raise GanzooError(f"--resume {run_dir}: {CONFIG} is damaged ({str(error).splitlines()[0][:200]})") from None
+        raise GanzooError(f"--resume {run_dir}: {CONFIG} is damaged ({first_line(error)})") from None
     if not (run_dir / CHECKPOINT).is_file():
         raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
                           f"start it again with `ganzoo train {config.preset} --out {run_dir}`")

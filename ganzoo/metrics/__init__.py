@@ -7,14 +7,13 @@ See docs/evaluation.md for every protocol.
 """
 
 from ganzoo.metrics.base import ImageMetric, MetricError
+from ganzoo.registry import Registry
 
 __all__ = ["ImageMetric", "MetricError", "higher_is_better"]
 
 
-def higher_is_better(name: str) -> bool:
-    """Whether a larger value of metric ``name`` is better (``fid`` -> False); a per-class or logged
-    name such as ``fid/cat`` or ``eval/fid`` is judged by its metric part."""
-    from ganzoo.plugins import registry
-
+def higher_is_better(name: str, registry: Registry) -> bool:
+    """Whether a larger value of metric ``name`` (registered in ``registry``) is better (``fid`` ->
+    False); a per-class or logged name such as ``fid/cat`` or ``eval/fid`` is judged by its metric part."""
     parts = [part for part in name.split("/") if part != "eval"]
-    return bool(registry().create("metric", parts[0]).higher_is_better)  # metrics are cheap: no network inside
+    return bool(registry.create("metric", parts[0]).higher_is_better)  # metrics are cheap: no network inside

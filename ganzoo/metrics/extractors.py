@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganzoo.errors import first_line
 from ganzoo.metrics.base import MetricError
 from ganzoo.registry import component
 from ganzoo.version import CORE_DISTRIBUTION
@@ -118,7 +119,7 @@ class TorchScriptInception(FeatureExtractor):
             try:
                 self.net = torch.jit.load(str(path), map_location="cpu").eval()
             except RuntimeError as error:
-                raise MetricError(f"{path} is not a TorchScript file ({str(error).splitlines()[0][:160]})") from None
+                raise MetricError(f"{path} is not a TorchScript file ({first_line(error, 160)})") from None
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
         x = F.interpolate(images.float(), size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear", align_corners=False)

@@ -12,18 +12,18 @@ import warnings
 import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Collection
+from typing import Any, Collection
 
 import torch
 
-from ganzoo.version import CORE_DISTRIBUTION, FORMER_CORE_DISTRIBUTIONS, __version__
+from ganzoo import plugins
+from ganzoo.config import TrainConfig, check_config, from_plain
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.config import TrainConfig, check_config, from_plain
-
-if TYPE_CHECKING:
-    from ganzoo.mix import Mix
-    from ganzoo.registry import Registry
+from ganzoo.mix import Mix
+from ganzoo.registry import Registry
+from ganzoo.resolve import ResolvedRun, checked
+from ganzoo.version import CORE_DISTRIBUTION, FORMER_CORE_DISTRIBUTIONS, __version__
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
@@ -79,7 +79,7 @@ class ComponentRecord:
     version: str
 
 
-def components_of(mix: "Mix", roles: Collection[str] | None = None) -> list[ComponentRecord]:
+def components_of(mix: Mix, roles: Collection[str] | None = None) -> list[ComponentRecord]:
     """The components of a checked mix with their providers. ``roles``: only what rebuilding those
     networks needs (their components, the conditioner and the task), not the loss or dataset."""
     nets = [item for role, item in mix.nets.items() if roles is None or role in roles]
@@ -94,11 +94,9 @@ def components_of(mix: "Mix", roles: Collection[str] | None = None) -> list[Comp
     return records
 
 
-def missing_components(records: list[ComponentRecord], registry: "Registry") -> str | None:
+def missing_components(records: list[ComponentRecord], registry: Registry) -> str | None:
     """``None`` when every recorded component is registered; else a message naming what is missing
     and the distributions to install (or the cause, where one is installed but broken)."""
-    from ganzoo import plugins
-
     missing: dict[tuple[str, str], list[str]] = {}
     for record in records:
         if record.name not in registry.names(record.kind):
@@ -116,11 +114,9 @@ def missing_components(records: list[ComponentRecord], registry: "Registry") -> 
     return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}"
 
 
-def run_meta(config: TrainConfig, dataset: Any, mix: "Mix") -> dict[str, Any]:
+def run_meta(config: TrainConfig, dataset: Any, mix: Mix) -> dict[str, Any]:
     """What a run or export needs to be rebuilt: config, data condition, versions, and the
     distribution providing each component (named when one is missing at load time)."""
-    from ganzoo import plugins
-
     host = plugins.host()
     return {
         "config": config.to_dict(),
@@ -132,7 +128,7 @@ def run_meta(config: TrainConfig, dataset: Any, mix: "Mix") -> dict[str, Any]:
     }
 
 
-def check_components(meta: dict[str, Any], registry: "Registry", source: str | Path) -> None:
+def check_components(meta: dict[str, Any], registry: Registry, source: str | Path) -> None:
     """Refuse a saved run whose components are not all installed, naming the distributions
     (runs saved before components were recorded are not checked here)."""
     problem = missing_components([ComponentRecord(**entry) for entry in meta.get("components", [])], registry)
@@ -144,3 +140,8 @@ def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
     config = from_plain(TrainConfig, meta["config"], "saved config")
     check_config(config)
     return config
+
+
+def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:
+    """The run described by saved metadata, checked against ``registry`` (default: the installed plugins)."""
+    return checked(config_from_meta(meta), registry or plugins.registry())

@@ -15,7 +15,9 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from ganzoo import plugins
 from ganzoo.errors import GanzooError
+from ganzoo.metrics import higher_is_better
 from ganzoo.io import write_json
 
 SNAPSHOTS = "snapshots"
@@ -93,23 +95,19 @@ class Snapshots:
         return name, float(evaluation[name])
 
     def improves(self, evaluation: dict[str, float]) -> bool:
-        from ganzoo.metrics import higher_is_better
-
         name, value = self.score(evaluation)
         if self.best is None or self.best["metric"] != name:
             return True
-        return value > self.best["value"] if higher_is_better(name) else value < self.best["value"]
+        return value > self.best["value"] if higher_is_better(name, plugins.registry()) else value < self.best["value"]
 
     def keep_best(self, step: int, evaluation: dict[str, float], write: Callable[[Path], None]) -> None:
         """Make ``best.pt`` the weights of ``step``: a hard link to its snapshot, else ``write(path)``."""
-        from ganzoo.metrics import higher_is_better
-
         name, value = self.score(evaluation)
         target = self.run_dir / BEST
         snapshot = snapshot_path(self.run_dir, step)
         if not (snapshot.is_file() and _link(snapshot, target)):
             write(target)
-        self.best = {"step": step, "metric": name, "value": value, "higher_is_better": higher_is_better(name), "eval": dict(evaluation)}
+        self.best = {"step": step, "metric": name, "value": value, "higher_is_better": higher_is_better(name, plugins.registry()), "eval": dict(evaluation)}
         write_json(self.run_dir / BEST_RECORD, self.best)
         self.prune()  # the snapshot of the former best may now go
 

@@ -36,7 +36,7 @@ def test_a_set_against_itself_is_near_zero_and_a_shifted_set_is_farther(tiny_hos
     resampled = score(name, features(images(256, seed=1)), real)  # another draw of the same distribution
     shifted = score(name, features(images(256, seed=1, shift=0.4)), real)
     assert shifted > 10 * abs(resampled) and shifted > 0.01
-    assert not higher_is_better(name)
+    assert not higher_is_better(name, registry())
 
 
 def test_fid_of_a_set_against_itself_is_zero(tiny_host) -> None:
@@ -49,7 +49,7 @@ def test_inception_score_is_high_for_confident_varied_predictions_and_one_for_a_
     single = FeatureSet(torch.zeros(2000, 4), logits=F.one_hot(torch.zeros(2000, dtype=torch.long), 10).float() * 50)
     assert 9.5 < score("is", varied) <= 10.0  # at most exp(log 10): ten classes, about equally often in each split
     assert score("is", single) == pytest.approx(1.0, abs=1e-4)
-    assert higher_is_better("is") and higher_is_better("eval/is")
+    assert higher_is_better("is", registry()) and higher_is_better("eval/is", registry())
 
 
 def test_inception_score_needs_logits(tiny_host) -> None:
