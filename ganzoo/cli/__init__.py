@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
 import click
 
 from ganzoo.errors import GanzooError
+from ganzoo.fetch import OFFLINE_ENV
 from ganzoo.version import __version__
 
 
@@ -29,14 +31,17 @@ class GanzooGroup(click.Group):
 
 @click.group(cls=GanzooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="ganzoo")
-def cli() -> None:
+@click.option("--offline", is_flag=True, help=f"Never touch the network (as {OFFLINE_ENV}=1): missing weights or data are one line saying how to supply them.")
+def cli(offline: bool) -> None:
     """ganzoo: classic GANs behind one clean tool, built from plugins."""
+    if offline:
+        os.environ[OFFLINE_ENV] = "1"  # read by every download, in this process and the ones it starts
 
 
 def _register_commands() -> None:
-    from ganzoo.cli import bench, catalog, data, evaluate, export, report, sample, scaffold, train, translate
+    from ganzoo.cli import bench, catalog, data, evaluate, export, report, sample, scaffold, train, translate, weights
 
-    for module in (catalog, data, train, sample, translate, evaluate, export, report, scaffold, bench):
+    for module in (catalog, data, weights, train, sample, translate, evaluate, export, report, scaffold, bench):
         for command in module.COMMANDS:
             cli.add_command(command)
 
