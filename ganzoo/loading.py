@@ -14,7 +14,7 @@ from typing import Any, Collection, Sequence
 import torch
 from torch import Tensor
 
-from ganzoo import plugins
+from ganzoo import hub, plugins
 from ganzoo.build import Model, build_model
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import ExportError, check_installed, exported_roles, read_export, version_changes, weights_by_role
@@ -183,7 +183,14 @@ def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:
-    """Load a run folder, a checkpoint (.pt) or an export (.safetensors)."""
+    """Load a run folder, a checkpoint (.pt), an export (.safetensors) or an export on the Hugging
+    Face Hub (``hf://owner/name[@revision]``, through its cache)."""
+    if hub.is_reference(path):
+        local = hub.download(str(path))
+        try:
+            return load_export(local, device=device, ema=ema)
+        except ExportError as error:  # named as the user named it, not by its place in the cache
+            raise ExportError(str(error).replace(str(local), str(path))) from None
     path = Path(path)
     if path.suffix == ".safetensors":
         return load_export(path, device=device, ema=ema)

@@ -39,9 +39,9 @@ def cli(offline: bool) -> None:
 
 
 def _register_commands() -> None:
-    from ganzoo.cli import bench, catalog, data, evaluate, export, report, sample, scaffold, train, translate, weights
+    from ganzoo.cli import bench, catalog, data, evaluate, export, push, report, sample, scaffold, train, translate, weights
 
-    for module in (catalog, data, weights, train, sample, translate, evaluate, export, report, scaffold, bench):
+    for module in (catalog, data, weights, train, sample, translate, evaluate, export, push, report, scaffold, bench):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -8,6 +8,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from ganzoo import hub
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -27,3 +29,18 @@ zoo_option = click.option(
     multiple=True,
     help="Extra presets file(s) layered over the installed distributions' presets and ./zoo.toml.",
 )
+
+
+class ModelArgument(click.ParamType):
+    """A run folder, checkpoint or export that exists, or an export on the Hugging Face Hub
+    (``hf://owner/name[@revision]``, kept as text for :func:`ganzoo.loading.load`)."""
+
+    name = "model"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, str) and hub.is_reference(value):
+            return value
+        path = Path(str(value))
+        if not path.exists():
+            self.fail(f"{value}: no such run folder, checkpoint or export (nor hf://owner/name)", param, ctx)
+        return path

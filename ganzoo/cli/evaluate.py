@@ -23,13 +23,21 @@ from ganzoo.images import save_image
 from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
-from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
+from ganzoo.metrics.evaluate import (
+    Evaluation,
+    MetricSuite,
+    build_suite,
+    default_metrics,
+    evaluate,
+    evaluate_generator,
+    is_generative,
+    result_paths,
+)
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000
-RESULT, RESULTS_LOG = "evaluation.json", "evaluations.jsonl"
 
 
 def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | None, data: Path | None,
@@ -72,13 +80,6 @@ def metric_names(text: str | None, registry: Registry) -> list[str]:
 
 def extractor_choice(name: str | None, default: str, weights: Path | None) -> ComponentConfig:
     return ComponentConfig(name or default, {"weights": str(weights)} if weights else {})
-
-
-def result_paths(model: Path) -> tuple[Path, Path, Path]:
-    """Where a model's result, results log and grid go: in a run folder, or beside a file."""
-    if model.is_dir():
-        return model / RESULT, model / RESULTS_LOG, model / "evaluation.png"
-    return model.with_name(f"{model.stem}-{RESULT}"), model.with_name(f"{model.stem}-{RESULTS_LOG}"), model.with_name(f"{model.stem}-evaluation.png")
 
 
 def saved_result(model: Path) -> dict[str, Any]:

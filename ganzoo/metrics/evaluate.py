@@ -307,3 +307,13 @@ def evaluate(
     scores = {name: scores[name] for name in suite.metrics}
     shown_images = {kind: torch.cat(images) for kind, images in shown.items()}
     return Evaluation(scores, suite.better, total, shown_images, protocol=protocol, reference=reference)
+
+
+RESULT, RESULTS_LOG = "evaluation.json", "evaluations.jsonl"
+
+
+def result_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's result, results log and grid go: in a run folder, or beside a file."""
+    if model.is_dir():
+        return model / RESULT, model / RESULTS_LOG, model / "evaluation.png"
+    return model.with_name(f"{model.stem}-{RESULT}"), model.with_name(f"{model.stem}-{RESULTS_LOG}"), model.with_name(f"{model.stem}-evaluation.png")
