@@ -17,7 +17,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from ganzoo.cli.train import parse_assignment
+from ganzoo.cli.flags import parse_assignment
 from ganzoo.presets import load_book
 from ganzoo.train.loop import Trainer
 

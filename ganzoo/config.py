@@ -76,18 +76,29 @@ class Range:
 
 
 def ranged(default: Any, low: float | None = None, high: float | None = None, *, low_open: bool = False,
-           high_open: bool = False) -> Any:
-    """A dataclass field whose valid values (each element, for tuples) lie in the given range."""
-    return field(default=default, metadata={"range": Range(low, high, low_open, high_open)})
+           high_open: bool = False, doc: str = "") -> Any:
+    """A dataclass field whose valid values (each element, for tuples) lie in the given range;
+    ``doc``: its one-line meaning, shown by ``--help`` and in docs/presets.md."""
+    return field(default=default, metadata={"range": Range(low, high, low_open, high_open), "doc": doc})
+
+
+def described(default: Any = dataclasses.MISSING, *, doc: str, factory: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field with its one-line meaning (``--help`` and docs/presets.md read it here)."""
+    return field(default=default, default_factory=factory, metadata={"doc": doc})
+
+
+def field_doc(cls: type, name: str) -> str:
+    """The one-line meaning declared for field ``name`` of config class ``cls``."""
+    return {spec.name: spec for spec in dataclasses.fields(cls)}[name].metadata.get("doc", "")
 
 
 @dataclass
 class OptimConfig:
     """Adam settings of one phase's optimiser."""
 
-    lr: float = ranged(2e-4, 0, low_open=True)
-    betas: tuple[float, float] = ranged((0.5, 0.999), 0, 1, high_open=True)
-    weight_decay: float = ranged(0.0, 0)
+    lr: float = ranged(2e-4, 0, low_open=True, doc="learning rate")
+    betas: tuple[float, float] = ranged((0.5, 0.999), 0, 1, high_open=True, doc="Adam's beta1, beta2")
+    weight_decay: float = ranged(0.0, 0, doc="L2 weight decay")
 
 
 @dataclass
@@ -95,74 +106,71 @@ class ScheduleConfig:
     """Learning-rate schedule: ``constant``, ``linear`` (to zero from ``decay_start`` x steps on)
     or ``step`` (multiply by ``gamma`` every ``every`` steps)."""
 
-    kind: Literal["constant", "linear", "step"] = "constant"
-    decay_start: float = ranged(0.5, 0, 1)
-    every: int = ranged(0, 0)
-    gamma: float = ranged(0.5, 0, low_open=True)
+    kind: Literal["constant", "linear", "step"] = described("constant", doc="constant, linear (to zero from decay_start x steps), "
+                                                                            "or step (x gamma every `every` steps)")
+    decay_start: float = ranged(0.5, 0, 1, doc="linear: the fraction of the steps after which the rate decays")
+    every: int = ranged(0, 0, doc="step: steps between two decays")
+    gamma: float = ranged(0.5, 0, low_open=True, doc="step: the factor of each decay")
 
 
 @dataclass
 class AugmentConfig:
     """Augmentation applied on the device: random crop from ``jitter`` px (0 = off) and h-flips."""
 
-    flip: bool = False
-    jitter: int = ranged(0, 0, 4096)
+    flip: bool = described(False, doc="random horizontal flips")
+    jitter: int = ranged(0, 0, 4096, doc="load at this size, then crop randomly to the resolution (0 = off; pix2pix: 286 -> 256)")
+
+
+def _component(name: str) -> Any:
+    return lambda: ComponentConfig(name)
 
 
 @dataclass
 class TrainConfig:
-    """Everything a training run needs; saved beside every run as ``config.json``."""
+    """Everything a training run needs; saved beside every run as ``config.json``.
 
-    preset: str
-    description: str = ""
-    task: ComponentConfig = field(default_factory=lambda: ComponentConfig("unconditional"))
-    dataset: ComponentConfig = field(default_factory=lambda: ComponentConfig("shapes"))
-    nets: dict[str, ComponentConfig] = field(default_factory=dict)
-    conditioner: ComponentConfig | None = None
-    loss: ComponentConfig = field(default_factory=lambda: ComponentConfig("bce"))
-    resolution: int = ranged(32, 4, 4096)
-    channels: int = ranged(3, 1, 4)
-    batch_size: int = ranged(64, 1)
-    steps: int = ranged(1000, 1)
-    #: training length in passes over the data; replaces ``steps`` when set.
-    epochs: float | None = ranged(None, 0, low_open=True)
-    n_critic: int = ranged(1, 1)
-    ema: float = ranged(0.0, 0, 1, high_open=True)
-    ema_start: int = ranged(0, 0)
-    optim: dict[str, OptimConfig] = field(default_factory=dict)
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    #: ``auto``: bf16 on CUDA when the fast step is on, else fp32.
-    precision: Precision = "auto"
-    seed: int = ranged(0, 0, 2**32 - 1)
-    device: str = "auto"
-    log_every: int = ranged(50, 1)
-    sample_every: int = ranged(500, 1)
-    checkpoint_every: int = ranged(1000, 1)
-    sample_count: int = ranged(64, 1)
-    #: numbered snapshots every K steps in ``RUN/snapshots`` (0 = none).
-    snapshot_every: int = ranged(0, 0)
-    #: how many of the newest snapshots stay (0 = all); the best one always stays.
-    keep_snapshots: int = ranged(0, 0)
-    #: the evaluated metric choosing ``RUN/best.pt`` ("" = the first metric evaluated).
-    best_metric: str = ""
-    #: parameters initialised from another run: ``{"generator.stage1": "runs/x:generator"}``.
-    init_from: dict[str, str] = field(default_factory=dict)
-    #: parameters kept frozen (``role`` or ``role.submodule``).
-    freeze: list[str] = field(default_factory=list)
-    #: score the model every this many steps (0 = never) with ``eval_metrics`` (empty: the task's
-    #: default metric) on ``eval_count`` images from fixed noise, against the training data.
-    eval_every: int = ranged(0, 0)
-    eval_metrics: list[str] = field(default_factory=list)
-    eval_count: int = ranged(1000, 1)
-    #: the feature extractors of those metrics: image features (FID, KID, IS) and text-image agreement.
-    eval_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("inception-fid"))
-    eval_text_extractor: ComponentConfig = field(default_factory=lambda: ComponentConfig("clip"))
-    #: the fast step (the whole step as one CUDA graph, see docs/performance.md): on, off, or auto
-    #: (off until a GPU run shows parity with the eager step, see :data:`FAST_AUTO_ON_CUDA`).
-    fast: FastMode = "auto"
-    #: channels-last memory format for the networks (pays with bf16 convolutions on tensor cores).
-    channels_last: bool = False
+    Each field declares its meaning (and, for numbers, its valid range; for choices, a ``Literal``
+    type): the command line's help, docs/presets.md and the validation all read it from here.
+    """
+
+    preset: str = described(doc="the preset the run was made from")
+    description: str = described("", doc="one line shown by `ganzoo presets` and in reports")
+    task: ComponentConfig = described(factory=_component("unconditional"), doc="the G/D interplay (`ganzoo list task`)")
+    dataset: ComponentConfig = described(factory=_component("shapes"), doc="the data (`ganzoo list dataset`)")
+    nets: dict[str, ComponentConfig] = described(factory=dict, doc="one component per role of the task (generator, discriminator, ...)")
+    conditioner: ComponentConfig | None = described(None, doc="turns the data's condition into what the networks take (`ganzoo list conditioner`)")
+    loss: ComponentConfig = described(factory=_component("bce"), doc="the adversarial loss (`ganzoo list loss`)")
+    resolution: int = ranged(32, 4, 4096, doc="image size fed to the networks, in pixels")
+    channels: int = ranged(3, 1, 4, doc="image channels (1 grey, 3 RGB)")
+    batch_size: int = ranged(64, 1, doc="images per step and process (the global batch is this x the number of processes)")
+    steps: int = ranged(1000, 1, doc="training steps")
+    epochs: float | None = ranged(None, 0, low_open=True, doc="training length in passes over the data; replaces steps when set")
+    n_critic: int = ranged(1, 1, doc="discriminator steps per generator step (phases that repeat n_critic times)")
+    ema: float = ranged(0.0, 0, 1, high_open=True, doc="EMA decay of the generator weights (0 = off)")
+    ema_start: int = ranged(0, 0, doc="the step the EMA starts at (before it, the EMA copies the weights)")
+    optim: dict[str, OptimConfig] = described(factory=dict, doc="Adam per phase of the task: optim.PHASE.lr, .betas, .weight_decay")
+    schedule: ScheduleConfig = described(factory=ScheduleConfig, doc="the learning-rate schedule")
+    augment: AugmentConfig = described(factory=AugmentConfig, doc="augmentation, applied on the device")
+    precision: Precision = described("auto", doc="arithmetic: fp32, or bf16 autocast (auto: bf16 on CUDA when the fast step is on, else fp32)")
+    seed: int = ranged(0, 0, 2**32 - 1, doc="seed of weights, noise, data order and augmentation")
+    device: str = described("auto", doc="where to train: auto, cpu, cuda or cuda:N")
+    log_every: int = ranged(50, 1, doc="steps between two lines of metrics.jsonl")
+    sample_every: int = ranged(500, 1, doc="steps between two sample grids")
+    checkpoint_every: int = ranged(1000, 1, doc="steps between two checkpoints")
+    sample_count: int = ranged(64, 1, doc="images in a sample grid")
+    snapshot_every: int = ranged(0, 0, doc="keep a numbered snapshot every K steps in RUN/snapshots (0 = none)")
+    keep_snapshots: int = ranged(0, 0, doc="how many of the newest snapshots stay (0 = all); the best always stays")
+    best_metric: str = described("", doc="the evaluated metric that picks RUN/best.pt (empty: the first one evaluated)")
+    init_from: dict[str, str] = described(factory=dict, doc="parameters initialised from another run: {\"generator.stage1\" = \"runs/x:generator\"}")
+    freeze: list[str] = described(factory=list, doc="roles or submodules kept frozen, e.g. [\"generator.stage1\"]")
+    eval_every: int = ranged(0, 0, doc="score the model every K steps with eval_metrics on eval_count images (0 = never)")
+    eval_metrics: list[str] = described(factory=list, doc="metrics of --eval-every (empty: the task's default)")
+    eval_count: int = ranged(1000, 1, doc="images generated per evaluation")
+    eval_extractor: ComponentConfig = described(factory=_component("inception-fid"), doc="image features of FID, KID and IS")
+    eval_text_extractor: ComponentConfig = described(factory=_component("clip"), doc="text-image agreement of clip-score and r-precision")
+    fast: FastMode = described("auto", doc="the fast step, the whole step replayed as one CUDA graph: on, off, or auto "
+                                           "(off until a GPU run shows parity; on the CPU it runs eagerly)")
+    channels_last: bool = described(False, doc="channels-last memory format for the networks (bf16 convolutions on tensor cores)")
 
     def to_dict(self) -> dict[str, Any]:
         return to_plain(self)

@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from ganzoo import plugins
 from ganzoo.config import ConfigError, TrainConfig, from_plain
@@ -27,6 +27,10 @@ from ganzoo.version import CORE_DISTRIBUTION, __version__
 PACKAGED_ZOO = "zoo.toml"
 #: the preset key listing the distributions a preset needs beyond the one providing it.
 NEEDS_KEY = "plugins"
+
+
+#: dotted-key overrides of a preset's values (``{"nets.discriminator.name": "patchgan-sn"}``).
+Overrides = Mapping[str, Any]
 
 
 class PresetError(ConfigError):
@@ -133,9 +137,14 @@ class PresetBook:
             return table
         return deep_merge(self.flatten(str(parent), seen + (name,)), table)
 
-    def resolve(self, name: str, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    def resolve(self, name: str, overrides: Overrides | Callable[[dict[str, Any]], Overrides] | None = None) -> TrainConfig:
         """The typed config of preset ``name``, with dotted-key ``overrides`` applied on top; its
-        values are checked once, by :func:`ganzoo.resolve.checked`."""
+        values are checked once, by :func:`ganzoo.resolve.checked`.
+
+        ``overrides`` may be a function of the preset's table (``extends`` resolved): the command
+        line's flags read it to know what they set (``--disc`` sets every discriminator role of the
+        preset's task), so the preset is read once.
+        """
         if name in self.clashes:
             raise PresetError(self.clashes[name])
         missing = self.missing(name)
@@ -145,6 +154,8 @@ class PresetBook:
         table = self.flatten(name)
         table.pop("preset", None)
         table.pop(NEEDS_KEY, None)
+        if callable(overrides):
+            overrides = overrides(copy.deepcopy(table))
         for dotted, value in (overrides or {}).items():
             apply_override(table, dotted, value)
         where = f"preset {name!r} ({', '.join(self.sources.get(name, ['?']))})"

@@ -8,11 +8,11 @@ export and loading) goes through :func:`resolve_run` or :func:`checked` and then
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping
+from typing import Any, Callable, Collection
 
 from ganzoo.config import TrainConfig, check_config
 from ganzoo.mix import Mix, check_mix
-from ganzoo.presets import PresetBook
+from ganzoo.presets import Overrides, PresetBook
 from ganzoo.registry import Registry
 
 
@@ -46,6 +46,8 @@ def validate_config(config: TrainConfig) -> None:
     check_config(config)
 
 
-def resolve_run(book: PresetBook, preset: str, registry: Registry, overrides: Mapping[str, Any] | None = None) -> ResolvedRun:
-    """Preset ``preset`` of ``book`` with dotted-key ``overrides`` (CLI flags, ``--set``), checked."""
-    return checked(book.resolve(preset, dict(overrides or {})), registry)
+def resolve_run(book: PresetBook, preset: str, registry: Registry,
+                overrides: Overrides | Callable[[dict[str, Any]], Overrides] | None = None) -> ResolvedRun:
+    """Preset ``preset`` of ``book`` with dotted-key ``overrides`` (CLI flags, ``--set``; or a function
+    of the preset's table giving them, see :meth:`PresetBook.resolve`), checked once."""
+    return checked(book.resolve(preset, overrides), registry)

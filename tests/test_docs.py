@@ -20,6 +20,11 @@ def test_cli_reference_is_current():
     assert (DOCS / "cli.md").read_text(encoding="utf-8") == generated, "docs/cli.md is out of date: run python docs/gen_cli.py"
 
 
+def test_preset_keys_table_is_current():
+    generated = runpy.run_path(str(DOCS / "gen_presets.py"))["render"]()
+    assert (DOCS / "presets.md").read_text(encoding="utf-8") == generated, "docs/presets.md is out of date: run python docs/gen_presets.py"
+
+
 @pytest.mark.parametrize("relative", ["pyproject.toml", "ganzoo_my_gan/nets.py", "ganzoo_my_gan/plugin.py", "ganzoo_my_gan/presets.toml"])
 def test_plugin_guide_shows_the_scaffold_verbatim(relative):
     guide = (DOCS / "writing-a-plugin.md").read_text(encoding="utf-8")

@@ -11,28 +11,20 @@ from rich.table import Table
 
 from ganzoo import plugins
 from ganzoo.cli.common import console, report_broken_plugins, zoo_option
-from ganzoo.cli.train import overrides_from_flags, parse_assignment
-from ganzoo.config import PRECISIONS
-from ganzoo.mix import check_mix
+from ganzoo.cli.flags import BENCH_FLAGS, PresetTable, flag_options, flag_overrides
 from ganzoo.presets import load_book
+from ganzoo.resolve import resolve_run
 from ganzoo.train.bench import MODES, bench
 
 
 @click.command("bench")
 @click.argument("preset")
-@click.option("--device", help="auto, cpu, cuda or cuda:N.")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Batch size (default: the preset's).")
-@click.option("--resolution", type=click.IntRange(min=4), help="Resolution (default: the preset's).")
-@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA unless --no-fast).")
-@click.option("--gen", help="Generator component (overrides the preset's).")
-@click.option("--disc", help="Discriminator component, e.g. patchgan-sn.")
+@flag_options(BENCH_FLAGS)
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True, help="Timed steps per mode.")
 @click.option("--warmup", type=click.IntRange(min=0), default=4, show_default=True,
               help="Untimed steps first, per mode (at least 4: the fast step warms up, then captures).")
 @click.option("--mode", "modes", type=click.Choice(list(MODES)), multiple=True,
               help="Time only this mode (repeatable; default: eager and fast).")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
-              help="Override any preset key, e.g. --set channels_last=true (repeatable).")
 @zoo_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], zoo_files: tuple[Path, ...], as_json: bool,
@@ -50,10 +42,9 @@ def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], 
     """
     registry = plugins.registry()
     report_broken_plugins()
-    book = load_book(list(zoo_files))
-    config = book.resolve(preset, overrides_from_flags(flags, book.resolve(preset), registry))
-    check_mix(config, registry)
-    report = bench(config, steps, warmup, modes or tuple(MODES), registry)
+    run = resolve_run(load_book(list(zoo_files)), preset, registry,
+                      lambda table: flag_overrides(BENCH_FLAGS, flags, PresetTable(table, registry)))
+    report = bench(run.config, steps, warmup, modes or tuple(MODES), registry)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -15,7 +15,7 @@ from rich.table import Table
 from ganzoo import plugins
 from ganzoo.build import build_dataset
 from ganzoo.cli.common import console, report_broken_plugins
-from ganzoo.cli.train import data_overrides
+from ganzoo.cli.flags import data_overrides
 from ganzoo.config import ComponentConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError

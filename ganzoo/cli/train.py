@@ -7,19 +7,17 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, err_console, report_broken_plugins, zoo_option
+from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.cli.flags import TRAIN_FLAGS, PresetTable, flag_options, flag_overrides, given
 from ganzoo.cli.runlog import Fanout, RunLog
-from ganzoo.config import PRECISIONS, TrainConfig
-from ganzoo.data.guess import guess_loader
+from ganzoo.config import TrainConfig
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.outputs import writable_folder
 from ganzoo.presets import load_book
@@ -28,19 +26,6 @@ from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
 from ganzoo.runs.lock import RunLock
 from ganzoo.runs.snapshots import BEST
 from ganzoo.train.loop import Rehearsal, Trainer
-
-
-def data_overrides(path: Path, dataset: str, task_class: type, registry) -> dict[str, Any]:
-    """``--data PATH``: the dataset's root (or manifest); for a built-in dataset, which takes no
-    path, the loader that reads PATH's layout for the task (a note says what was guessed)."""
-    params = registry.get("dataset", dataset).parameters()
-    for key in ("root", "manifest"):
-        if key in params:
-            return {f"dataset.{key}": str(path)}
-    guess = guess_loader(path, task_class.layout, task_class.condition_kind)
-    if guess.note:
-        err_console.print(f"--data: {escape(guess.note)}")
-    return {"dataset.name": guess.name, **{f"dataset.{key}": value for key, value in guess.arguments.items()}}
 
 
 class RichProgress:
@@ -76,26 +61,6 @@ class RichProgress:
         self.bar.stop()
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """``key.sub=value`` with the value read as TOML (numbers, booleans, lists), else a string."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise click.BadParameter(f"{text!r} is not KEY=VALUE (e.g. nets.generator.latent_dim=128)", param_hint="--set")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    return key.strip(), value
-
-
-def parse_init(text: str) -> tuple[str, str]:
-    """``TARGET=RUN[:ROLE]`` for --init-from."""
-    target, sep, source = text.partition("=")
-    if not sep or not target.strip() or not source.strip():
-        raise click.BadParameter(f"{text!r} is not TARGET=RUN[:ROLE] (e.g. generator.stage1=runs/stackgan-000:generator)", param_hint="--init-from")
-    return target.strip(), source.strip()
-
-
 def next_run_dir(root: Path, preset: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     taken = {p.name for p in root.iterdir()}
@@ -105,45 +70,8 @@ def next_run_dir(root: Path, preset: str) -> Path:
     return root / f"{preset}-{number:03d}"
 
 
-def overrides_from_flags(flags: dict[str, Any], config: TrainConfig, registry) -> dict[str, Any]:
-    """Dotted-key overrides for the preset, from the CLI flags that were given."""
-    overrides: dict[str, Any] = {}
-    for key in ("steps", "epochs", "batch_size", "seed", "device", "precision", "resolution", "channels", "ema", "eval_every",
-                "snapshot_every", "keep_snapshots", "best_metric"):
-        if flags.get(key) is not None:
-            overrides[key] = flags[key]
-    if flags.get("fast") is not None:
-        overrides["fast"] = fast_mode(flags["fast"])
-    if flags.get("steps") is not None and flags.get("epochs") is None:
-        overrides["epochs"] = None  # --steps sets the length even where the preset counts epochs
-    task_class = registry.get("task", config.task.name).factory
-    # --gen/--disc set the role of that name, or every role of that kind (UGATIT's gen_ab, gen_ba)
-    for flag, kind in (("gen", "generator"), ("disc", "discriminator")):
-        if flags.get(flag):
-            for role, role_kind in task_class.roles.items():
-                if role_kind == kind and (role == kind or kind not in config.nets):
-                    overrides[f"nets.{role}.name"] = flags[flag]
-    if flags.get("loss"):
-        overrides["loss.name"] = flags["loss"]
-    if flags.get("cond"):
-        overrides["conditioner"] = None if flags["cond"] == "none" else {"name": flags["cond"]}
-    if flags.get("dataset"):
-        overrides["dataset.name"] = flags["dataset"]
-    if flags.get("data"):
-        overrides.update(data_overrides(flags["data"], flags.get("dataset") or config.dataset.name, task_class, registry))
-    for key in ("direction", "skip_bad"):
-        if flags.get(key):
-            overrides[f"dataset.{key}"] = flags[key]
-    for target, source in flags.get("init_from", ()):
-        overrides.setdefault("init_from", dict(config.init_from))[target] = source
-    for key, value in flags.get("assignments", ()):
-        overrides[key] = value
-    return overrides
-
-
-def fast_mode(flag: bool) -> str:
-    """``--fast`` / ``--no-fast`` -> the config's ``fast`` value."""
-    return "on" if flag else "off"
+#: ``--out`` and ``--resume`` are listed in ``--help`` before the flags from ``--device`` on.
+DEVICE_FLAGS = next(index for index, flag in enumerate(TRAIN_FLAGS) if flag.name == "device")
 
 
 def relaunch_distributed(nproc: int) -> None:
@@ -165,38 +93,10 @@ def relaunch_distributed(nproc: int) -> None:
 
 @click.command("train")
 @click.argument("preset", required=False)
-@click.option("--gen", help="Generator component (overrides the preset's).")
-@click.option("--disc", help="Discriminator component, e.g. patchgan-sn or timm:resnet18.")
-@click.option("--loss", help="Adversarial loss component (bce, nonsaturating, lsgan, hinge, ...).")
-@click.option("--cond", help="Conditioner component (class, learned, clip, embeddings) or 'none'.")
-@click.option("--dataset", help="Dataset component (see `ganzoo list dataset`).")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), help="Root of real data for the dataset (default: the built-in set, or the data home's copy of a known dataset). "
-                   "A preset on built-in data reads PATH with the loader its layout calls for (class folders, A|B files, "
-                   "trainA/trainB, caption files, a .jsonl manifest), at its train/ split when it has one.")
-@click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), help="Paired data: which half is the input.")
-@click.option("--skip-bad", is_flag=True, default=None, help="Skip unreadable/too-small images instead of failing.")
+@flag_options(TRAIN_FLAGS[:DEVICE_FLAGS])
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run folder (default: a new folder under runs/).")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Continue the run in this folder exactly.")
-@click.option("--device", help="auto, cpu, cuda or cuda:N.")
-@click.option("--precision", type=click.Choice(PRECISIONS), help="fp32, or bf16 autocast (auto: bf16 on CUDA unless --no-fast).")
-@click.option("--fast/--no-fast", default=None,
-              help="The fast step: the whole step replayed as one CUDA graph (default: on for CUDA; on the CPU it runs eagerly).")
-@click.option("--seed", type=int)
-@click.option("--steps", type=click.IntRange(min=1), help="Training steps.")
-@click.option("--epochs", type=click.FloatRange(min=0, min_open=True), help="Training length in passes over the data (instead of --steps).")
-@click.option("--batch-size", type=click.IntRange(min=1))
-@click.option("--resolution", type=click.IntRange(min=4))
-@click.option("--channels", type=click.IntRange(min=1, max=4))
-@click.option("--ema", type=click.FloatRange(0, 1, max_open=True), help="EMA decay of the generator (0 = off).")
-@click.option("--eval-every", type=click.IntRange(min=0), metavar="K",
-              help="Score the model every K steps (eval_metrics, eval_count; see docs/evaluation.md); 0 = never.")
-@click.option("--snapshot-every", type=click.IntRange(min=0), help="Keep a numbered snapshot every K steps in RUN/snapshots (0 = none).")
-@click.option("--keep-snapshots", type=click.IntRange(min=0), help="How many of the newest snapshots stay (0 = all); the best always stays.")
-@click.option("--best-metric", help="The evaluated metric that picks RUN/best.pt (default: the first one evaluated).")
-@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", callback=lambda c, p, v: [parse_assignment(x) for x in v],
-              help="Override any preset key, e.g. --set nets.generator.latent_dim=128 (repeatable).")
-@click.option("--init-from", "init_from", multiple=True, metavar="TARGET=RUN[:ROLE]", callback=lambda c, p, v: [parse_init(x) for x in v],
-              help="Initialise a network or submodule from another run, e.g. generator.stage1=runs/stackgan-000:generator (repeatable).")
+@flag_options(TRAIN_FLAGS[DEVICE_FLAGS:])
 @zoo_option
 @click.option("--nproc", type=click.IntRange(min=1), help="Run N processes with torchrun (data parallel).")
 @click.option("--dry-run", is_flag=True, help="Print the resolved config and build the run (networks on the meta device); do not train.")
@@ -222,8 +122,8 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
     else:
         if preset is None:
             raise click.UsageError("give a PRESET to train (see `ganzoo presets`) or --resume RUN")
-        book = load_book(list(zoo_files))
-        run = resolve_run(book, preset, registry, overrides_from_flags(flags, book.resolve(preset), registry))
+        run = resolve_run(load_book(list(zoo_files)), preset, registry,
+                          lambda table: flag_overrides(TRAIN_FLAGS, flags, PresetTable(table, registry)))
         run_dir = out or next_run_dir(Path("runs"), preset)
         RunLock(run_dir).refuse_if_taken()
         if (run_dir / CHECKPOINT).exists():
@@ -290,14 +190,15 @@ def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) ->
     if not (run_dir / CHECKPOINT).is_file():
         raise GanzooError(f"--resume {run_dir}: the run stopped before its first checkpoint, so there is nothing to resume; "
                           f"start it again with `ganzoo train {config.preset} --out {run_dir}`")
-    changeable = {"steps", "epochs", "device", "fast"}
-    fixed = sorted(k for k, v in flags.items() if v not in (None, False, (), []) and k not in changeable)
+    chosen = given(TRAIN_FLAGS, flags)
+    fixed = [flag for flag, _ in chosen if not flag.on_resume]
     if fixed or (preset and preset != config.preset):
-        what = f"--{fixed[0].replace('_', '-')}" if fixed else f"preset {preset!r}"
-        raise GanzooError(f"{what} cannot change a resumed run (only --steps, --epochs, --device, --fast/--no-fast); start a new run instead")
-    for key in changeable:
-        if flags.get(key) is not None:
-            setattr(config, key, fast_mode(flags[key]) if key == "fast" else flags[key])
+        what = f"--{fixed[0].name}" if fixed else f"preset {preset!r}"
+        changeable = ", ".join(f"--{flag.name}" for flag in TRAIN_FLAGS if flag.on_resume)
+        raise GanzooError(f"{what} cannot change a resumed run (only {changeable}); start a new run instead")
+    for flag, value in chosen:
+        for key, setting in flag.overrides(value, None).items():
+            setattr(config, key, setting)
     return config, run_dir
 
 

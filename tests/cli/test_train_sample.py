@@ -79,7 +79,7 @@ def test_init_from_flag_and_steps_over_preset_epochs(tiny_host, in_tmp):
 
 
 def test_data_path_picks_the_real_loader_of_the_task(tiny_host, in_tmp):
-    from ganzoo.cli.train import data_overrides
+    from ganzoo.cli.flags import data_overrides
     from ganzoo.train.tasks import AdversarialTask, PairedTask, TextConditionalTask
 
     registry = tiny_host.registry
