@@ -66,7 +66,7 @@ def render() -> str:
 
     root = click.Context(cli, info_name="ganzoo", **cli.context_settings)
     sections = [INTRO.strip(), help_markdown(cli.help or ""), options_table(cli, root)]
-    commands = sorted(cli.commands.items())
+    commands = [(name, cli.get_command(root, name)) for name in cli.list_commands(root)]
     sections.append("Commands: " + ", ".join(f"[`{name}`](#ganzoo-{name})" for name, _ in commands) + ".")
     sections += [command_markdown(name, command, root) for name, command in commands if not command.hidden]
     return "\n\n".join(section for section in sections if section).rstrip() + "\n"

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task
-from ganzoo.registry import Component, collect, component
 from ganzoo.version import __version__
+
+if TYPE_CHECKING:
+    from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task
+    from ganzoo.loading import load
+    from ganzoo.registry import Component, collect, component
+
+#: where each public name lives: imported on first use, so ``import ganzoo`` (every plugin and
+#: every command does) costs no ``import torch`` until something needs it (``ganzoo --help`` does not).
+_PUBLIC = {
+    **dict.fromkeys(("Condition", "Conditioner", "Discriminator", "Generator", "Loss", "Phase", "Ports", "Task"), "ganzoo.interfaces"),
+    **dict.fromkeys(("Component", "collect", "component"), "ganzoo.registry"),
+    "load": "ganzoo.loading",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``ganzoo.load`` imported on first use, so ``import ganzoo`` (every plugin does) stays light."""
-    if name == "load":
-        from ganzoo.loading import load
-
-        return load
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
 
 

@@ -20,6 +20,7 @@ from ganzoo.errors import GanzooError
 
 Precision = Literal["auto", "fp32", "bf16"]
 FastMode = Literal["auto", "on", "off"]
+TensorBoardMode = Literal["auto", "on", "off"]
 PRECISIONS: tuple[str, ...] = typing.get_args(Precision)
 FAST_MODES: tuple[str, ...] = typing.get_args(FastMode)
 #: whether ``fast = "auto"`` turns the CUDA-graph step on for CUDA. Off until a GPU run has shown
@@ -166,10 +167,14 @@ class TrainConfig:
     eval_every: int = ranged(0, 0, doc="score the model every K steps with eval_metrics on eval_count images (0 = never)")
     eval_metrics: list[str] = described(factory=list, doc="metrics of --eval-every (empty: the task's default)")
     eval_count: int = ranged(1000, 1, doc="images generated per evaluation")
+    eval_reference_count: int = ranged(0, 0, doc="real images in the reference statistics of --eval-every, computed once per run "
+                                                 "and cached (0: as many as eval_count)")
     eval_extractor: ComponentConfig = described(factory=_component("inception-fid"), doc="image features of FID, KID and IS")
     eval_text_extractor: ComponentConfig = described(factory=_component("clip"), doc="text-image agreement of clip-score and r-precision")
     fast: FastMode = described("auto", doc="the fast step, the whole step replayed as one CUDA graph: on, off, or auto "
                                            "(off until a GPU run shows parity; on the CPU it runs eagerly)")
+    tensorboard: TensorBoardMode = described("auto", doc="TensorBoard events in RUN/tensorboard: on, off, or auto "
+                                                         "(on when the tensorboard package is installed)")
     channels_last: bool = described(False, doc="channels-last memory format for the networks (bf16 convolutions on tensor cores)")
 
     def to_dict(self) -> dict[str, Any]:

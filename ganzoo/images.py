@@ -18,6 +18,9 @@ from ganzoo.io import atomic_write
 PADDING = 2
 #: longest row label or legend line, in characters, before it is shortened.
 LABEL_CHARS = 48
+#: the longest side, in pixels, of the grids a run writes as it trains: larger ones are unreadable
+#: and slow to write (64 pix2pix triples at 256 px made 2105 x 6194 pixels, 20 MB).
+READABLE_SIDE = 2048
 
 
 def to_uint8(images: Tensor) -> Tensor:
@@ -49,24 +52,33 @@ class GridRow:
     samples: range
 
 
-def layout(images: dict[str, Tensor], columns: int | None = None, max_rows_per_kind: int = 8) -> tuple[Tensor, int, list[GridRow]]:
+def layout(images: dict[str, Tensor], columns: int | None = None, max_rows_per_kind: int = 8,
+           max_side: int | None = None) -> tuple[Tensor, int, list[GridRow]]:
     """The tiles of a grid in row-major order, the row length and what each row shows.
 
     A single batch becomes a square grid. Several (e.g. input/output/target) become one row each
-    per group of ``columns`` samples, so a sample's versions line up vertically.
+    per group of ``columns`` samples, so a sample's versions line up vertically. ``max_side``
+    leaves out the samples that would make the grid longer than that many pixels.
     """
     batches = {k: b.detach().float().cpu() for k, b in images.items()}
     size = max(b.shape[-1] for b in batches.values())
     batches = {k: b if b.shape[-1] == size else F.interpolate(b, size=(size, size), mode="nearest") for k, b in batches.items()}
     colour = any(b.shape[1] == 3 for b in batches.values())
     batches = {k: b.expand(-1, 3, -1, -1) if b.shape[1] == 1 and colour else b for k, b in batches.items()}
+    fit = max(1, (max_side - PADDING) // (size + PADDING)) if max_side else None  # cells along a side
     if len(batches) == 1:
         (kind, batch), = batches.items()
+        columns = columns or max(1, round(len(batch)**0.5))
+        if fit:
+            columns = min(columns, fit)
+            batch = batch[:columns * fit]
         n = len(batch)
-        columns = columns or max(1, round(n**0.5))
         return batch, columns, [GridRow(kind, range(s, min(s + columns, n))) for s in range(0, n, columns)]
     n = min(len(b) for b in batches.values())
     columns = columns or min(n, 8)
+    if fit:
+        columns = min(columns, fit)
+        max_rows_per_kind = min(max_rows_per_kind, max(1, fit // len(batches)))
     tiles, rows = [], []
     for start in range(0, min(n, columns * max_rows_per_kind), columns):
         for kind, batch in batches.items():
@@ -102,14 +114,14 @@ def sample_labels(raw: Any, class_names: Sequence[str] | None = None) -> list[st
 
 
 def labelled_grid(images: dict[str, Tensor], columns: int | None = None, labels: Sequence[str] | None = None,
-                  max_rows_per_kind: int = 8) -> Image.Image:
+                  max_rows_per_kind: int = 8, max_side: int | None = None) -> Image.Image:
     """The grid as a picture, each row labelled with what it shows.
 
     Rows are named by their output when there are several (``input``/``output``/``target``) and by
     the sample labels (class names) when a row shares one. Labels that differ within a row
     (captions) number the cells and are listed under the grid, number by number.
     """
-    tiles, columns, rows = layout(images, columns, max_rows_per_kind)
+    tiles, columns, rows = layout(images, columns, max_rows_per_kind, max_side)
     picture = to_pil(_tiled(tiles, columns)).convert("RGB")
     several = len(images) > 1
     labels = list(labels) if labels is not None else None

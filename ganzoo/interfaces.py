@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Callable, ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
 
 ConditionKind = Literal["none", "class", "text", "embedding", "image"]
 CONDITION_KINDS: tuple[str, ...] = ("none", "class", "text", "embedding", "image")
+#: how long work reports how far it is: ``(what, done, total)``, e.g. ``("generate", 640, 10000)``;
+#: the command line draws it as a progress bar, scripts pass nothing.
+ReportProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

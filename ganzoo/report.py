@@ -20,7 +20,7 @@ from typing import Any
 
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
-from ganzoo.runs.checkpoint import CONFIG, ENVIRONMENT, METRICS, SAMPLES
+from ganzoo.runs.checkpoint import CONFIG, ENVIRONMENT, EVALUATION, EVALUATION_GRID, EVALUATIONS, METRICS, SAMPLES
 from ganzoo.runs.snapshots import read_best, snapshot_steps
 from ganzoo.version import __version__
 
@@ -47,6 +47,9 @@ class RunRecord:
     best: dict[str, Any] | None = None
     snapshots: list[int] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    #: the results ``ganzoo evaluate`` saved in the folder, oldest first, and its latest grid.
+    saved_evaluations: list[dict[str, Any]] = field(default_factory=list)
+    evaluation_grid: Path | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -79,9 +82,31 @@ def read_run(path: Path) -> RunRecord:
     samples = path / SAMPLES
     if samples.is_dir():
         record.grids = sorted((int(p.stem.split("-")[1]), p) for p in samples.glob("step-*.png") if p.stem.split("-")[1].isdigit())
+    record.saved_evaluations = read_saved_evaluations(path)
+    record.evaluation_grid = path / EVALUATION_GRID if (path / EVALUATION_GRID).is_file() else None
     if (path / "log.txt").is_file():
         record.log = (path / "log.txt").read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_LINES:]
     return record
+
+
+def read_saved_evaluations(path: Path) -> list[dict[str, Any]]:
+    """Every result of ``ganzoo evaluate`` in the run folder (its log; the latest result alone when
+    there is no log); a line that is not a result is passed over."""
+    if (path / EVALUATIONS).is_file():
+        lines = (path / EVALUATIONS).read_text(encoding="utf-8", errors="replace").splitlines()
+    elif (path / EVALUATION).is_file():
+        lines = [(path / EVALUATION).read_text(encoding="utf-8", errors="replace")]
+    else:
+        return []
+    results = []
+    for line in lines:
+        try:
+            result = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(result, dict) and isinstance(result.get("scores"), dict):
+            results.append(result)
+    return results
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,7 +270,33 @@ def _evaluations(runs: list[RunRecord], colours: dict[str, str]) -> str:
         series = [(run.name, colours[run.name], [(row["step"], row[metric]) for row in run.evaluations if metric in row]) for run in runs]
         marked = [(colours[r.name], r.best["step"], r.best["value"]) for r in runs if r.best and r.best["metric"] == metric]
         charts.append(line_chart(metric, [s for s in series if s[2]], marked))
-    return "".join(f'<div class="plot">{c}</div>' for c in charts if c) or "<p>No evaluations (train with --eval-every N).</p>"
+    if charts:
+        return "".join(f'<div class="plot">{c}</div>' for c in charts if c)
+    if any(run.saved_evaluations for run in runs):
+        return "<p>No evaluations during training (train with --eval-every N).</p>"
+    return "<p>No evaluations (train with --eval-every N, or run ganzoo evaluate RUN).</p>"
+
+
+def _saved_evaluations(run: RunRecord) -> str:
+    """A table of the run's ``ganzoo evaluate`` results (one row each) and the latest grid."""
+    if not run.saved_evaluations:
+        return ""
+    metrics = list(dict.fromkeys(name for result in run.saved_evaluations for name in result["scores"]))
+    head = "".join(f"<th>{html.escape(name)}</th>" for name in ["time", "images", "data", "extractor", *metrics])
+    rows = []
+    for result in run.saved_evaluations:
+        protocol = result.get("protocol") if isinstance(result.get("protocol"), dict) else {}
+        data = protocol.get("data") if isinstance(protocol.get("data"), dict) else {}
+        extractors = protocol.get("extractors") if isinstance(protocol.get("extractors"), dict) else {}
+        cells = [result.get("time", ""), result.get("count", ""), " ".join(str(v) for v in (result.get("data"), data.get("split")) if v),
+                 ", ".join(str(e.get("name")) for e in extractors.values() if isinstance(e, dict)) or "-"]
+        scores = [_number(v) if isinstance(v, (int, float)) else "-" for v in (result["scores"].get(name) for name in metrics)]
+        rows.append("".join(f"<td>{html.escape(str(cell))}</td>" for cell in [*cells, *scores]))
+    table = f'<table class="summary"><tr>{head}</tr>{"".join(f"<tr>{row}</tr>" for row in rows)}</table>'
+    grid = (f'<figure><img alt="{html.escape(run.name)}: evaluation grid" src="{_data_uri(run.evaluation_grid)}">'
+            f"<figcaption>{EVALUATION_GRID} (the latest evaluation)</figcaption></figure>") if run.evaluation_grid else ""
+    return (f'<h3>{html.escape(run.name)}: saved evaluations (ganzoo evaluate)</h3>'
+            f'{table}<div class="strip">{grid}</div>')
 
 
 def _grids(run: RunRecord, count: int) -> str:
@@ -292,7 +343,7 @@ def render(runs: list[RunRecord], title: str = "ganzoo report", max_grids: int =
         f'<p class="meta">{len(runs)} run(s); written {time.strftime("%Y-%m-%d %H:%M")} by ganzoo {__version__}</p>',
         "<h2>Runs</h2>", _summary(runs, colours), _differences(runs),
         f"<h2>Training curves</h2><p>{legend}</p>", f'<div class="plots">{_curves(runs, colours)}</div>',
-        "<h2>Evaluation</h2>", f'<div class="plots">{_evaluations(runs, colours)}</div>',
+        "<h2>Evaluation</h2>", f'<div class="plots">{_evaluations(runs, colours)}</div>', *(_saved_evaluations(run) for run in runs),
         "<h2>Samples over time</h2>",
     ]
     for run in runs:

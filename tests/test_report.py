@@ -91,3 +91,25 @@ def test_page_renders_in_headless_chromium_with_every_image_and_plot(runs, in_tm
     assert picture.size == (1200, 2400)
     colours = picture.resize((120, 240)).getcolors(maxcolors=120 * 240)
     assert len(colours) > 50  # text, plot lines and sample grids, not a blank page
+
+
+def test_results_of_ganzoo_evaluate_are_shown_with_their_grid(tiny_host, in_tmp):
+    result = invoke("train", "tiny", "--device", "cpu", "--quiet", "--out", "run", "--steps", "2")
+    assert result.exit_code == 0, result.output
+    for count in (8, 12):
+        result = invoke("evaluate", "run", "-n", count, "--quiet", "--extractor", "tiny", "--device", "cpu")
+        assert result.exit_code == 0, result.output
+    run = read_run(in_tmp / "run")
+    assert [saved["count"] for saved in run.saved_evaluations] == [8, 12] and run.evaluation_grid.name == "evaluation.png"
+    page = write_report([in_tmp / "run"], in_tmp / "report.html").read_text()
+    assert "run: saved evaluations (ganzoo evaluate)" in page and "No evaluations (" not in page
+    table = page.split("saved evaluations (ganzoo evaluate)")[1]
+    assert table.count("<tr>") == 3 and "<th>fid</th>" in table and "<td>tiny</td>" in table
+    assert 'alt="run: evaluation grid"' in page
+
+
+def test_a_lone_evaluation_json_is_shown_too(tiny_host, in_tmp):
+    result = invoke("train", "tiny", "--device", "cpu", "--quiet", "--out", "run", "--steps", "2")
+    assert result.exit_code == 0, result.output
+    (in_tmp / "run" / "evaluation.json").write_text(json.dumps({"count": 5, "data": "shapes", "scores": {"fid": 12.5}}))
+    assert [saved["scores"] for saved in read_run(in_tmp / "run").saved_evaluations] == [{"fid": 12.5}]

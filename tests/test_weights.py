@@ -132,6 +132,7 @@ def test_cli_get_from_a_file_checks_it_and_list_shows_it(toy_inception, tmp_path
 
 def test_cli_offline_flag_and_network_failures_are_one_line(toy_inception, monkeypatch):
     monkeypatch.delenv(OFFLINE_ENV)
+    assert f"(as {OFFLINE_ENV}=1)" in CliRunner().invoke(cli, ["--help"]).output
     for args in (["--offline", "weights", "get", "inception-fid"], ["weights", "get", "inception-fid"]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 1 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

@@ -97,21 +97,28 @@ class TinyExtractor(FeatureExtractor):
 
     embeds_text = True
 
-    def __init__(self) -> None:
-        super().__init__("tiny", digest="tiny-random-seed-0", resize="area to 4x4", comparable=False, has_logits=True)
+    def __init__(self, logits: bool = True) -> None:
+        super().__init__("tiny" if logits else "tiny-features", digest="tiny-random-seed-0", resize="area to 4x4", comparable=False,
+                         has_logits=logits)
         generator = torch.Generator().manual_seed(0)
         self.register_buffer("projection", torch.randn(48, 16, generator=generator))
         self.register_buffer("classes", torch.randn(16, 10, generator=generator))
 
-    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
         features = F.adaptive_avg_pool2d(images.float() / 255, 4).flatten(1) @ self.projection
-        return features, features @ self.classes
+        return features, features @ self.classes if self.has_logits else None
 
     def embed_text(self, captions) -> Tensor:
         return torch.stack([torch.randn(16, generator=torch.Generator().manual_seed(zlib.crc32(c.encode()))) for c in captions])
 
 
 tiny_extractor = component("extractor", "tiny")(TinyExtractor)
+
+
+@component("extractor", "tiny-features")
+def tiny_features() -> FeatureExtractor:
+    """The tiny extractor without logits, like inception-torchscript (Inception Score cannot use it)."""
+    return TinyExtractor(logits=False)
 
 PRESETS = """
 [tiny]

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.cli.common import console, progress_bars, report_broken_plugins, zoo_option
 from ganzoo.cli.flags import BENCH_FLAGS, PresetTable, flag_options, flag_overrides
 from ganzoo.presets import load_book
 from ganzoo.resolve import resolve_run
@@ -26,7 +26,7 @@ from ganzoo.train.bench import MODES, bench
 @click.option("--mode", "modes", type=click.Choice(list(MODES)), multiple=True,
               help="Time only this mode (repeatable; default: eager and fast).")
 @zoo_option
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (no progress bars).")
 def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], zoo_files: tuple[Path, ...], as_json: bool,
                   **flags: Any) -> None:
     """Time PRESET's training step: ms/step, img/s, peak memory, achieved TFLOP/s, eager vs fast.
@@ -44,7 +44,8 @@ def bench_command(preset: str, steps: int, warmup: int, modes: tuple[str, ...], 
     report_broken_plugins()
     run = resolve_run(load_book(list(zoo_files)), preset, registry,
                       lambda table: flag_overrides(BENCH_FLAGS, flags, PresetTable(table, registry)))
-    report = bench(run.config, steps, warmup, modes or tuple(MODES), registry)
+    with progress_bars(not as_json) as progress:
+        report = bench(run.config, steps, warmup, modes or tuple(MODES), registry, progress)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

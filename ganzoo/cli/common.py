@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+if TYPE_CHECKING:  # ganzoo.interfaces imports torch, which --help and --version do without
+    from ganzoo.interfaces import ReportProgress
 
 from ganzoo import hub
 
@@ -20,6 +26,30 @@ def report_broken_plugins() -> None:
 
     for broken in plugins.host().broken:
         err_console.print(f"[yellow]warning:[/] {escape(str(broken))}")
+
+
+def progress_columns(label: str = "{task.description}") -> tuple:
+    """What every progress bar shows: what, the bar, done/total, elapsed time and the time left."""
+    return (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+
+
+@contextlib.contextmanager
+def progress_bars(show: bool = True) -> Iterator[ReportProgress | None]:
+    """A :data:`ReportProgress` drawing one bar per kind of work (``generate``, ``reference``...),
+    or ``None`` (nothing drawn) when not ``show`` (``--quiet``, ``--json``)."""
+    if not show:
+        yield None
+        return
+    bars = Progress(*progress_columns(), console=console)
+    tasks: dict[str, int] = {}
+
+    def report(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            tasks[what] = bars.add_task(what, total=total)
+        bars.update(tasks[what], completed=done, total=total)
+
+    with bars:
+        yield report
 
 
 zoo_option = click.option(

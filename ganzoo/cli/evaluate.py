@@ -14,27 +14,20 @@ from rich.table import Table
 
 from ganzoo import plugins
 from ganzoo.build import build_dataset
-from ganzoo.cli.common import console, report_broken_plugins
+from ganzoo.cli.common import console, progress_bars, report_broken_plugins
 from ganzoo.cli.flags import data_overrides
 from ganzoo.config import ComponentConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
-from ganzoo.images import save_image
+from ganzoo.images import save_picture
+from ganzoo.interfaces import ReportProgress
 from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
-from ganzoo.metrics.evaluate import (
-    Evaluation,
-    MetricSuite,
-    build_suite,
-    default_metrics,
-    evaluate,
-    evaluate_generator,
-    is_generative,
-    result_paths,
-)
+from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
+from ganzoo.runs.checkpoint import result_paths
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000
@@ -112,13 +105,15 @@ def saved_result(model: Path) -> dict[str, Any]:
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Images per forward pass.")
 @click.option("--grid", "grid_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the grid of samples or input/output/target rows (default: beside the model).")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of a table (no progress bars).")
+@click.option("--quiet", is_flag=True, help="No progress bars (for scripts); the result is still printed.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (and of translators' dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None, dataset: str | None, split: str | None,
                      direction: str | None, count: int | None, metrics_text: str | None, extractor: str | None,
                      extractor_weights: Path | None, text_extractor: str | None, clip_weights: Path | None,
-                     reference_count: int | None, batch_size: int, grid_path: Path | None, as_json: bool, seed: int, device: str) -> None:
+                     reference_count: int | None, batch_size: int, grid_path: Path | None, as_json: bool, quiet: bool, seed: int,
+                     device: str) -> None:
     """Score MODEL (a run folder, checkpoint or export): FID/KID/IS, per class, CLIP score and
     R-precision, or L1/PSNR/SSIM; the result is saved beside the model with its protocol.
 
@@ -143,13 +138,16 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
     names = metric_names(metrics_text, registry)
     suite = build_suite(names, registry, extractors) if names else None  # missing weights fail before loading anything
     loaded = load(model, device=device)
-    suite = suite or build_suite(default_metrics(loaded.task), registry, extractors)
+    suite = suite or build_suite(default_metrics(loaded.task), registry, extractors, defaults=True)
     evaluated, used_split = evaluation_data(loaded, registry, dataset=dataset, data=data, split=split, direction=direction)
-    result = run_evaluation(loaded, evaluated, suite, count=count, split=used_split, reference_count=reference_count,
-                            batch_size=batch_size, seed=seed)
+    if not as_json:
+        console.print(suite.describe())
+    with progress_bars(not (quiet or as_json)) as progress:
+        result = run_evaluation(loaded, evaluated, suite, count=count, split=used_split, reference_count=reference_count,
+                                batch_size=batch_size, seed=seed, progress=progress)
     result_path, log_path, default_grid = result_paths(model)
     grid_path = grid_path or default_grid
-    save_image(result.grid(), grid_path)
+    save_picture(result.picture(), grid_path)
     record = {"model": str(model), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": evaluated.name,
               **result.to_dict(), "grid": str(grid_path)}
     record["protocol"]["data"] = {"dataset": evaluated.name, "split": used_split, "resolution": evaluated.resolution}
@@ -164,12 +162,12 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
 
 
 def run_evaluation(loaded: LoadedModel, data: InMemoryDataset, suite: MetricSuite, *, count: int | None, split: str | None,
-                   reference_count: int | None, batch_size: int, seed: int) -> Evaluation:
+                   reference_count: int | None, batch_size: int, seed: int, progress: ReportProgress | None = None) -> Evaluation:
     if is_generative(loaded.task):
         return evaluate_generator(loaded.task, loaded.nets, data, suite, count=count or DEFAULT_COUNT, batch_size=batch_size, seed=seed,
-                                  device=loaded.device, split=split, reference_count=reference_count)
+                                  device=loaded.device, split=split, reference_count=reference_count, progress=progress)
     return evaluate(lambda source: loaded.translate(source)["output"], data, suite, batch_size=batch_size, device=loaded.device,
-                    seed=seed, count=count, split=split, reference_count=reference_count)
+                    seed=seed, count=count, split=split, reference_count=reference_count, progress=progress)
 
 
 def describe_protocol(record: dict[str, Any]) -> list[str]:

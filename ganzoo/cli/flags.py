@@ -217,6 +217,8 @@ TRAIN_FLAGS: tuple[Flag, ...] = (
     Setting("channels"),
     Setting("ema"),
     Setting("eval-every"),
+    Setting("eval-reference-count"),
+    Switch("tensorboard", on_resume=True),
     Setting("snapshot-every"),
     Setting("keep-snapshots"),
     Setting("best-metric"),

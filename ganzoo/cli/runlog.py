@@ -64,6 +64,10 @@ class Fanout(Progress):
         for reporter in self.reporters:
             reporter.update(step, values, images_per_second)
 
+    def work(self, what: str, done: int, total: int) -> None:
+        for reporter in self.reporters:
+            reporter.work(what, done, total)
+
     def stop(self) -> None:
         for reporter in self.reporters:
             reporter.stop()

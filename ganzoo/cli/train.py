@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress, TextColumn
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, report_broken_plugins, zoo_option
+from ganzoo.cli.common import console, progress_columns, report_broken_plugins, zoo_option
 from ganzoo.cli.flags import TRAIN_FLAGS, PresetTable, flag_options, flag_overrides, given
 from ganzoo.cli.runlog import Fanout, RunLog
 from ganzoo.config import TrainConfig
@@ -29,26 +29,25 @@ from ganzoo.train.loop import Rehearsal, Trainer
 
 
 class RichProgress:
-    """Step, losses, img/s and ETA on one rich progress bar."""
+    """Step, losses, img/s and ETA on one rich progress bar; an evaluation's work on bars below it."""
 
     def __init__(self) -> None:
-        self.bar = Progress(
-            TextColumn("[bold]train"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[losses]}"),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
+        label, bar, count, elapsed, eta, remaining = progress_columns("[bold]{task.description}")
+        self.bar = Progress(label, bar, count, TextColumn("{task.fields[losses]}"), TextColumn("{task.fields[rate]}"),
+                            elapsed, eta, remaining, console=console, transient=False)
         self.task = None
+        self.work_bars: dict[str, Any] = {}
 
     def start(self, step: int, total: int) -> None:
         self.bar.start()
         self.task = self.bar.add_task("train", total=total, completed=step, losses="", rate="")
+
+    def work(self, what: str, done: int, total: int) -> None:
+        if what not in self.work_bars:
+            self.work_bars[what] = self.bar.add_task(f"eval {what}", total=total, losses="", rate="")
+        elif done <= self.bar.tasks[self.work_bars[what]].completed:  # the next evaluation: a fresh count and ETA
+            self.bar.reset(self.work_bars[what], total=total)
+        self.bar.update(self.work_bars[what], completed=done, total=total)
 
     def advance(self, step: int) -> None:
         self.bar.update(self.task, completed=step)
@@ -72,6 +71,19 @@ def next_run_dir(root: Path, preset: str) -> Path:
 
 #: ``--out`` and ``--resume`` are listed in ``--help`` before the flags from ``--device`` on.
 DEVICE_FLAGS = next(index for index, flag in enumerate(TRAIN_FLAGS) if flag.name == "device")
+
+
+def schedule_note(config: TrainConfig, steps: int) -> str | None:
+    """What the learning rate does over these ``steps``, when it changes: a preset's decay squeezed
+    into a short ``--steps`` (or stretched by a longer one) is said before the first step."""
+    schedule = config.schedule
+    if schedule.kind == "linear":
+        start = int(schedule.decay_start * steps)  # as the loop's lr_factor
+        return (f"lr: constant to step {start}, then down linearly to 0 at step {steps} "
+                f"(schedule linear from {schedule.decay_start:g} of the run's steps)")
+    if schedule.kind == "step" and schedule.every > 0:
+        return f"lr: x {schedule.gamma:g} every {schedule.every} steps ({steps // schedule.every} times in {steps} steps)"
+    return None
 
 
 def relaunch_distributed(nproc: int) -> None:
@@ -146,15 +158,19 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
             log.print(text)
 
         if main:
-            header = (f"training [bold]{config.preset}[/] for {trainer.steps} steps on {trainer.runtime.device} "
+            what = (f"resuming [bold]{config.preset}[/] at step {trainer.step} of {trainer.steps}" if resume is not None
+                    else f"training [bold]{config.preset}[/] for {trainer.steps} steps")
+            header = (f"{what} on {trainer.runtime.device} "
                       f"({trainer.runtime.precision}{f', {trainer.runtime.world} processes' if trainer.runtime.world > 1 else ''}) -> {run_dir}")
-            log.print(header)
-            if not quiet:
-                console.print(header)
-            if trainer.fast is not None and trainer.fast.note:
-                log.print(f"fast: {trainer.fast.note}")
+            notes = [header, schedule_note(config, trainer.steps)]
+            notes.append(f"fast: {trainer.fast.note}" if trainer.fast is not None and trainer.fast.note else None)
+            if trainer.tensorboard_dir:
+                notes.append(f"tensorboard: events in {trainer.tensorboard_dir} (view: tensorboard --logdir {run_dir.parent}; "
+                             "off: --no-tensorboard)")
+            for note in filter(None, notes):
+                log.print(note)
                 if not quiet:
-                    console.print(f"fast: {trainer.fast.note}")
+                    console.print(note)
         try:
             last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
         except BaseException as error:

@@ -89,7 +89,14 @@ def _captions(names: list[str], templates: tuple[str, ...] | list[str], what: st
     """Each class's captions: every template filled with its name."""
     if not templates or not all(isinstance(t, str) and t.count("{}") == 1 and "{" not in t.replace("{}", "") for t in templates):
         raise DataError(f"{what}: templates must be texts holding the class name as '{{}}' once, got {list(templates)!r}")
-    return [[t.format(name) for t in templates] for name in names]
+    return [[_filled(t, name) for t in templates] for name in names]
+
+
+def _filled(template: str, name: str) -> str:
+    """``template`` holding ``name``, its "a" made "an" before a vowel ("a photo of an orange dahlia")."""
+    if name[:1].lower() in ("a", "e", "i", "o", "u"):
+        template = re.sub(r"\b([Aa]) \{\}", r"\1n {}", template)
+    return template.format(name)
 
 
 @component("dataset", "image-folder", ports=PORTS)

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import torch
+from PIL import Image
 from torch import Tensor, nn
 
 from ganzoo.config import ComponentConfig
 from ganzoo.data.augment import centre_crop, to_float
 from ganzoo.data.base import InMemoryDataset
-from ganzoo.images import grid
+from ganzoo.images import READABLE_SIDE, labelled_grid, sample_labels
+from ganzoo.interfaces import ReportProgress
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import ImageMetric, MetricError
 from ganzoo.metrics.extractors import FeatureExtractor
@@ -52,22 +54,33 @@ class Evaluation:
     protocol: dict[str, Any] = field(default_factory=dict)
     #: the real features compared with (reused by the next evaluation of a training run).
     reference: Reference | None = field(default=None, repr=False)
+    #: what each shown sample was made from (class names, captions), for the grid's labels.
+    labels: list[str] | None = None
 
     def to_dict(self) -> dict[str, object]:
         extra = {"per_class": self.per_class} if self.per_class else {}
         return {"count": self.count, "scores": self.scores, "higher_is_better": self.higher_is_better, **extra, "protocol": self.protocol}
 
-    def grid(self) -> Tensor:
-        """Rows of inputs, outputs and targets (a sample's versions lined up vertically), or samples."""
-        return grid(self.shown)
+    def picture(self) -> Image.Image:
+        """Rows of inputs, outputs and targets (a sample's versions lined up vertically), or samples,
+        labelled like every other grid (by row, class or numbered caption)."""
+        return labelled_grid(self.shown, labels=self.labels, max_side=READABLE_SIDE)
 
 
 @dataclass
 class MetricSuite:
-    """The metrics asked for and the extractors they read, each checked to serve its metrics."""
+    """The metrics asked for and the extractors they read, each checked to serve its metrics;
+    ``left_out``: default metrics the chosen extractors cannot serve, and why."""
 
     metrics: dict[str, Metric]
     extractors: dict[str, FeatureExtractor]
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line: the metrics and extractors used, and any default left out for the extractor."""
+        using = ", ".join(f"{role} extractor {extractor.name}" for role, extractor in self.extractors.items())
+        left = "".join(f"; {name} left out: {reason}" for name, reason in self.left_out.items())
+        return f"metrics: {', '.join(self.metrics)}{f' ({using})' if using else ''}{left}"
 
     def protocol(self) -> dict[str, Any]:
         return {"extractors": {role: extractor.protocol() for role, extractor in self.extractors.items()}}
@@ -85,20 +98,31 @@ class MetricSuite:
         return {name: metric.higher_is_better for name, metric in self.metrics.items()}
 
 
-def build_suite(names: Sequence[str], registry: Registry, extractors: dict[str, ComponentConfig] | None = None) -> MetricSuite:
-    """The metrics ``names`` and the extractors they need (``extractors`` overrides the defaults by role)."""
+def build_suite(names: Sequence[str], registry: Registry, extractors: dict[str, ComponentConfig] | None = None, *,
+                defaults: bool = False) -> MetricSuite:
+    """The metrics ``names`` and the extractors they need (``extractors`` overrides the defaults by role).
+
+    A metric the chosen extractor cannot serve is refused; with ``defaults`` (``names`` are the
+    task's defaults, not the user's choice) it is left out and the suite says why, unless none is left.
+    """
     if not names:
         raise MetricError(f"no metrics to compute; valid: {', '.join(registry.names('metric'))}")
     metrics = {name: registry.create("metric", name) for name in names}
     chosen = {**DEFAULT_EXTRACTORS, **(extractors or {})}
     built: dict[str, FeatureExtractor] = {}
-    for metric in metrics.values():
+    left_out: dict[str, str] = {}
+    for name, metric in metrics.items():
         if isinstance(metric, SetMetric) and metric.extractor not in built:
             spec = chosen[metric.extractor]
             built[metric.extractor] = registry.create("extractor", spec.name, **spec.kwargs)
         if isinstance(metric, SetMetric):
-            metric.check(built[metric.extractor])
-    return MetricSuite(metrics, built)
+            try:
+                metric.check(built[metric.extractor])
+            except MetricError as error:
+                if not defaults or len(left_out) == len(metrics) - 1:
+                    raise
+                left_out[name] = str(error)
+    return MetricSuite({name: metric for name, metric in metrics.items() if name not in left_out}, built, left_out)
 
 
 def default_metrics(task: Any) -> list[str]:
@@ -162,7 +186,7 @@ def latent_size(nets: dict[str, nn.Module]) -> int:
 
 @torch.no_grad()
 def generate(task: Any, nets: dict[str, nn.Module], conditions: Conditions, count: int, *, batch_size: int, seed: int,
-             device: torch.device) -> Tensor:
+             device: torch.device, progress: ReportProgress | None = None) -> Tensor:
     """``count`` images (uint8, on the CPU) from noise seeded with ``seed``, in eval mode."""
     generator = torch.Generator().manual_seed(seed)
     latent = latent_size(nets)
@@ -175,15 +199,19 @@ def generate(task: Any, nets: dict[str, nn.Module], conditions: Conditions, coun
                 raw = raw.to(device)
             inputs = task.sample_inputs(min(batch_size, count - start), raw, latent, generator, device)
             images.append(to_rgb_uint8(final_images(task.render(nets, inputs))).cpu())
+            if progress is not None:
+                progress("generate", min(start + batch_size, count), count)
     return torch.cat(images)
 
 
 def evaluate_generator(task: Any, nets: dict[str, nn.Module], dataset: InMemoryDataset, suite: MetricSuite, *, count: int,
                        batch_size: int = 64, seed: int = 0, device: torch.device = torch.device("cpu"), split: str | None = None,
                        reference_count: int | None = None, cache: Path | None = None, grid_size: int = 64,
-                       reference: Reference | None = None, per_class: bool = True) -> Evaluation:
+                       reference: Reference | None = None, per_class: bool = True,
+                       progress: ReportProgress | None = None) -> Evaluation:
     """Draw ``count`` images and score them with ``suite`` against ``dataset`` (the reference set;
-    ``reference`` gives its features when they are already at hand), per class too unless told not to."""
+    ``reference`` gives its features when they are already at hand), per class too unless told not to;
+    ``progress`` hears how far generating, extracting and the reference statistics are."""
     pixel = [name for name, metric in suite.metrics.items() if isinstance(metric, ImageMetric)]
     if pixel:
         raise MetricError(f"{pixel[0]} compares outputs with targets pixel by pixel: it needs a paired translation model")
@@ -191,15 +219,15 @@ def evaluate_generator(task: Any, nets: dict[str, nn.Module], dataset: InMemoryD
     classes = dataset.num_classes or getattr(getattr(task, "source", None), "dim", 0)
     conditions = conditions_for(kind, dataset, count, classes)
     suite.to(device)
-    images = generate(task, nets, conditions, count, batch_size=batch_size, seed=seed, device=device)
+    images = generate(task, nets, conditions, count, batch_size=batch_size, seed=seed, device=device, progress=progress)
     fake: dict[str, FeatureSet] = {}
     for role, extractor in suite.extractors.items():
-        fake[role] = extract(extractor, images.split(batch_size), device)
+        fake[role] = extract(extractor, images.split(batch_size), device, progress=progress, what=f"{extractor.name}", total=count)
         fake[role].labels, fake[role].caption_index = conditions.labels, conditions.caption_index
         if role == "text":
             fake[role].captions = torch.cat([extractor.embed_text(conditions.pool[i:i + batch_size]).cpu()
                                              for i in range(0, len(conditions.pool), batch_size)])
-    reference = reference or _reference(suite, dataset, "image", split, reference_count, batch_size, device, cache)
+    reference = reference or _reference(suite, dataset, "image", split, reference_count, batch_size, device, cache, progress)
     scores, class_scores = {}, {}
     for name, metric in suite.metrics.items():
         assert isinstance(metric, SetMetric)
@@ -215,16 +243,17 @@ def evaluate_generator(task: Any, nets: dict[str, nn.Module], dataset: InMemoryD
     if r_precision is not None:
         protocol["r_precision_candidates"] = r_precision.size(len(conditions.pool))
     shown = {"samples": images[:grid_size].float().div(127.5).sub(1)}
-    return Evaluation(scores, suite.better, count, shown, class_scores, protocol, reference)
+    raw = conditions.raw[:grid_size] if conditions.raw is not None else None
+    return Evaluation(scores, suite.better, count, shown, class_scores, protocol, reference, sample_labels(raw, dataset.class_names))
 
 
 def _reference(suite: MetricSuite, dataset: InMemoryDataset, key: str, split: str | None, count: int | None, batch_size: int,
-               device: torch.device, cache: Path | None) -> Reference | None:
+               device: torch.device, cache: Path | None, progress: ReportProgress | None) -> Reference | None:
     """Reference features from the image extractor, when some metric compares with real images."""
     if not any(isinstance(m, SetMetric) and m.needs_reference for m in suite.metrics.values()):
         return None
     return reference_features(dataset, suite.extractors["image"], key=key, split=split, count=count, batch_size=batch_size,
-                              device=device, cache=cache)
+                              device=device, cache=cache, progress=progress)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -257,6 +286,7 @@ def evaluate(
     reference_count: int | None = None,
     cache: Path | None = None,
     reference: Reference | None = None,
+    progress: ReportProgress | None = None,
 ) -> Evaluation:
     """Translate the sources of ``dataset`` (the first ``count``) and score the outputs.
 
@@ -277,6 +307,8 @@ def evaluate(
     shown: dict[str, list[Tensor]] = {"input": [], "output": [], "target": []} if paired else {"input": [], "output": []}
     outputs, targets = [], []
     total = 0
+    available = len(dataset.images["source" if paired else "a"])
+    sources = min(available, count or available)
     for source, target in source_batches(dataset, "source" if paired else "a", batch_size, device, count, "image" if paired else None):
         output = translate(source)
         for metric in pixel.values():
@@ -289,17 +321,19 @@ def evaluate(
             for column, images in zip(shown.values(), (source, output, target)):
                 column.append(images[: grid_size - total].cpu())
         total += len(source)
+        if progress is not None:
+            progress("translate", total, sources)
     scores = {name: metric.compute() for name, metric in pixel.items()}
     protocol: dict[str, Any] = {"kind": "translated", "count": total, "seed": seed, **suite.protocol()}
     sets = {name: m for name, m in suite.metrics.items() if isinstance(m, SetMetric)}
     if sets:
         extractor = suite.extractors["image"]
-        fake = extract(extractor, torch.cat(outputs).split(batch_size), device)
+        fake = extract(extractor, torch.cat(outputs).split(batch_size), device, progress=progress, what=extractor.name, total=total)
         if paired:
-            real = extract(extractor, torch.cat(targets).split(batch_size), device)
+            real = extract(extractor, torch.cat(targets).split(batch_size), device, progress=progress, what="targets", total=total)
             protocol["reference"] = {"dataset": dataset.name, "split": split, "images": "the targets of the same pairs", "count": total}
         else:
-            reference = reference or _reference(suite, dataset, "b", split, reference_count, batch_size, device, cache)
+            reference = reference or _reference(suite, dataset, "b", split, reference_count, batch_size, device, cache, progress)
             assert reference is not None
             real = reference.features
             protocol["reference"] = reference.description
@@ -307,13 +341,3 @@ def evaluate(
     scores = {name: scores[name] for name in suite.metrics}
     shown_images = {kind: torch.cat(images) for kind, images in shown.items()}
     return Evaluation(scores, suite.better, total, shown_images, protocol=protocol, reference=reference)
-
-
-RESULT, RESULTS_LOG = "evaluation.json", "evaluations.jsonl"
-
-
-def result_paths(model: Path) -> tuple[Path, Path, Path]:
-    """Where a model's result, results log and grid go: in a run folder, or beside a file."""
-    if model.is_dir():
-        return model / RESULT, model / RESULTS_LOG, model / "evaluation.png"
-    return model.with_name(f"{model.stem}-{RESULT}"), model.with_name(f"{model.stem}-{RESULTS_LOG}"), model.with_name(f"{model.stem}-evaluation.png")

@@ -22,6 +22,7 @@ from safetensors.torch import load_file, save
 
 from ganzoo.data.augment import centre_crop
 from ganzoo.data.base import InMemoryDataset
+from ganzoo.interfaces import ReportProgress
 from ganzoo.io import atomic_write
 from ganzoo.metrics.extractors import FeatureExtractor
 from ganzoo.metrics.sets import FeatureSet, extract
@@ -58,9 +59,10 @@ class Reference:
 
 def reference_features(dataset: InMemoryDataset, extractor: FeatureExtractor, *, key: str = "image", split: str | None = None,
                        count: int | None = None, batch_size: int = 64, device: torch.device | str = "cpu",
-                       cache: Path | None = None) -> Reference:
+                       cache: Path | None = None, progress: ReportProgress | None = None) -> Reference:
     """Features of up to ``count`` images of ``dataset`` (default 10,000; a seeded random subset when
-    there are more), at the dataset's resolution, from the cache when they are there."""
+    there are more), at the dataset's resolution, from the cache when they are there (``progress``
+    hears ``("reference", done, count)`` while they are computed)."""
     images = dataset.images[key]
     total = len(images)
     count = min(total, count or DEFAULT_REFERENCE_COUNT)
@@ -77,7 +79,7 @@ def reference_features(dataset: InMemoryDataset, extractor: FeatureExtractor, *,
     labels = dataset.labels.cpu()[chosen] if dataset.labels is not None else None
     batches = (centre_crop({key: images[chosen[i:i + batch_size].to(images.device)]}, dataset.resolution)[key]
                for i in range(0, count, batch_size))
-    features = extract(extractor, batches, device)
+    features = extract(extractor, batches, device, progress=progress, what="reference", total=count)
     features.labels = labels
     tensors = {"features": features.features.contiguous()}
     if labels is not None:

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganzoo.interfaces import ReportProgress
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.extractors import FeatureExtractor
 from ganzoo.registry import component
@@ -56,14 +57,20 @@ def to_rgb_uint8(images: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def extract(extractor: FeatureExtractor, batches: Iterable[Tensor], device: torch.device | str = "cpu") -> FeatureSet:
-    """Features (and logits, when the extractor has them) of every image in ``batches``, on the CPU."""
+def extract(extractor: FeatureExtractor, batches: Iterable[Tensor], device: torch.device | str = "cpu", *,
+            progress: ReportProgress | None = None, what: str = "features", total: int = 0) -> FeatureSet:
+    """Features (and logits, when the extractor has them) of every image in ``batches``, on the CPU;
+    ``progress`` hears ``(what, images done, total)`` after each batch."""
     features, logits = [], []
+    done = 0
     for images in batches:
         out, out_logits = extractor(to_rgb_uint8(images).to(device))
         features.append(out.float().cpu())
         if out_logits is not None:
             logits.append(out_logits.float().cpu())
+        done += len(images)
+        if progress is not None:
+            progress(what, done, max(total, done))
     if not features:
         raise MetricError("no images to extract features from")
     return FeatureSet(torch.cat(features), torch.cat(logits) if logits else None)

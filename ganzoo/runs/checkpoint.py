@@ -17,7 +17,7 @@ from typing import Any, Collection
 import torch
 
 from ganzoo import plugins
-from ganzoo.config import TrainConfig, check_config, from_plain
+from ganzoo.config import TrainConfig, from_plain
 from ganzoo.errors import GanzooError
 from ganzoo.io import atomic_write
 from ganzoo.mix import Mix
@@ -33,10 +33,19 @@ ENVIRONMENT = "environment.json"
 SAMPLES = "samples"
 #: beside text-conditioned sample grids: the caption of each numbered cell, in order.
 PROMPTS = "prompts.json"
+#: ``ganzoo evaluate``'s latest result, every result (one JSON line each) and its grid.
+EVALUATION, EVALUATIONS, EVALUATION_GRID = "evaluation.json", "evaluations.jsonl", "evaluation.png"
 
 
 class CheckpointError(GanzooError):
     pass
+
+
+def result_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's evaluation result, results log and grid go: in a run folder, or beside a file."""
+    if model.is_dir():
+        return model / EVALUATION, model / EVALUATIONS, model / EVALUATION_GRID
+    return tuple(model.with_name(f"{model.stem}-{name}") for name in (EVALUATION, EVALUATIONS, EVALUATION_GRID))
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -137,9 +146,9 @@ def check_components(meta: dict[str, Any], registry: Registry, source: str | Pat
 
 
 def config_from_meta(meta: dict[str, Any]) -> TrainConfig:
-    config = from_plain(TrainConfig, meta["config"], "saved config")
-    check_config(config)
-    return config
+    """The typed config saved in run metadata; its values are checked by :func:`ganzoo.resolve.checked`
+    (through :func:`resolved_meta`, or after a resume's changes)."""
+    return from_plain(TrainConfig, meta["config"], "saved config")
 
 
 def resolved_meta(meta: dict[str, Any], registry: Registry | None = None) -> ResolvedRun:

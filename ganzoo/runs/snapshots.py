@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 from ganzoo import plugins
 from ganzoo.errors import GanzooError
-from ganzoo.metrics import higher_is_better
 from ganzoo.io import write_json
+from ganzoo.metrics import higher_is_better
 
 SNAPSHOTS = "snapshots"
 BEST = "best.pt"

@@ -20,6 +20,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganzoo.config import TrainConfig
+from ganzoo.interfaces import ReportProgress
 from ganzoo.registry import Registry
 from ganzoo.train.fast import WARMUP_STEPS
 from ganzoo.train.loop import Trainer
@@ -63,24 +64,33 @@ def step_flops(trainer: Trainer) -> float:
 
 
 def time_mode(config: TrainConfig, mode: str, steps: int, warmup: int, registry: Registry | None = None,
-              flops: float | None = None) -> tuple[StepTiming, float, dict[str, str]]:
+              flops: float | None = None, progress: ReportProgress | None = None) -> tuple[StepTiming, float, dict[str, str]]:
     """Time ``steps`` training steps after ``warmup`` untimed ones: the timing, FLOPs/step and the
-    device and precision they ran with."""
+    device and precision they ran with (``progress`` hears ``(mode, steps done, all steps)``)."""
+    total = warmup + steps + (flops is None)
+
+    def done(count: int) -> None:
+        if progress is not None:
+            progress(mode, count, total)
+
     config = dataclasses.replace(config, fast=MODES[mode], steps=warmup + steps + 1, epochs=None)
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-") as folder:
         trainer = Trainer(config, Path(folder) / "run", registry=registry)
         device = trainer.runtime.device
         trainer._train_mode()  # as `run` does: frozen parts (a Stage-I) stay in eval mode
-        for _ in range(warmup):
+        for step in range(warmup):
             trainer.train_step()
+            done(step + 1)
         if flops is None:
             flops = step_flops(trainer)
+            done(warmup + 1)
         synchronize(device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         start = time.perf_counter()
-        for _ in range(steps):
+        for step in range(steps):
             trainer.train_step()
+            done(total - steps + step + 1)  # no device sync: a queued step counts as done
         synchronize(device)
         seconds = (time.perf_counter() - start) / steps
         graphed = trainer.fast is not None and trainer.fast.graph is not None
@@ -93,13 +103,13 @@ def time_mode(config: TrainConfig, mode: str, steps: int, warmup: int, registry:
 
 
 def bench(config: TrainConfig, steps: int, warmup: int, modes: tuple[str, ...] = ("eager", "fast"),
-          registry: Registry | None = None) -> dict[str, Any]:
+          registry: Registry | None = None, progress: ReportProgress | None = None) -> dict[str, Any]:
     """Every mode's :class:`StepTiming` of ``config``, with the FLOPs per step and the device."""
     timings, flops, context = [], None, {}
     if "fast" in modes:
         warmup = max(warmup, WARMUP_STEPS + 1)  # the fast step warms up, then captures; eager gets as many
     for mode in modes:
-        timing, flops, context = time_mode(config, mode, steps, warmup, registry, flops)
+        timing, flops, context = time_mode(config, mode, steps, warmup, registry, flops, progress)
         timings.append(timing)
     return {
         "preset": config.preset,

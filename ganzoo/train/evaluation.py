@@ -3,7 +3,8 @@
 The metrics and their extractors are built when the run is set up, so a missing weights file
 stops the run before its first step, not hours in. Each evaluation draws ``eval_count`` images
 from one fixed noise seed (translators: the first ``eval_count`` sources of the training data) and
-compares them with the training data, whose reference features are computed once (and cached).
+compares them with ``eval_reference_count`` images of the training data (default: as many), whose
+reference features are computed once (and cached).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from torch import nn
 
 from ganzoo.config import TrainConfig
 from ganzoo.data.base import InMemoryDataset
+from ganzoo.interfaces import ReportProgress
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.evaluate import build_suite, default_metrics, evaluate, evaluate_generator, final_images, is_generative
@@ -39,17 +41,19 @@ class PeriodicEvaluation:
         self.reference: Reference | None = None
 
     @torch.no_grad()
-    def __call__(self, nets: dict[str, nn.Module], device: torch.device) -> dict[str, float]:
+    def __call__(self, nets: dict[str, nn.Module], device: torch.device, progress: ReportProgress | None = None) -> dict[str, float]:
         config = self.config
+        references = config.eval_reference_count or config.eval_count
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # training's random state is untouched
             if is_generative(self.task):
                 result = evaluate_generator(self.task, nets, self.dataset, self.suite, count=config.eval_count, batch_size=config.batch_size,
-                                            seed=self.seed, device=device, reference=self.reference, per_class=False)
+                                            seed=self.seed, device=device, reference=self.reference, per_class=False,
+                                            reference_count=references, progress=progress)
                 self.reference = result.reference
             else:
                 with evaluating(nets.values()):
                     result = evaluate(lambda source: final_images(self.task.render(nets, {"source": source})), self.dataset, self.suite,
                                       count=config.eval_count, batch_size=config.batch_size, seed=self.seed, device=device,
-                                      reference=self.reference)
+                                      reference=self.reference, reference_count=references, progress=progress)
                 self.reference = result.reference
         return result.scores

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import importlib.util
 import json
 import math
 import os
@@ -31,8 +32,8 @@ from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.config import OptimConfig, TrainConfig
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.errors import GanzooError
-from ganzoo.images import labelled_grid, sample_labels, save_picture
-from ganzoo.interfaces import Task
+from ganzoo.images import READABLE_SIDE, labelled_grid, sample_labels, save_picture
+from ganzoo.interfaces import ReportProgress, Task
 from ganzoo.io import atomic_write, write_json
 from ganzoo.layers import evaluating
 from ganzoo.registry import Registry
@@ -270,6 +271,7 @@ class Trainer:
         self._judged_eval: dict[str, float] = {}  # the evaluation ``keep_best`` judged last
         self.sample_labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
         self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
+        self.tensorboard_dir = tensorboard_folder(config.tensorboard, self.run_dir)
         self.fast = StaticStep(self) if self.fast_on else None
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         if resume:
@@ -396,10 +398,10 @@ class Trainer:
         nets = self.render_nets()
         with evaluating(nets.values()), self.runtime.autocast():
             images = self.task.render(nets, self.fixed)
-        picture = labelled_grid(images, labels=self.sample_labels)
+        picture = labelled_grid(images, labels=self.sample_labels, max_side=READABLE_SIDE)
         path = self.run_dir / SAMPLES / f"step-{self.step:07d}.png"
         save_picture(picture, path)
-        save_picture(picture, self.run_dir / SAMPLES / "latest.png")
+        atomic_write(self.run_dir / SAMPLES / "latest.png", lambda handle: handle.write(path.read_bytes()))  # encoded once
         prompts = self.run_dir / SAMPLES / PROMPTS
         if isinstance(self.fixed.get("raw"), list) and not prompts.is_file():
             write_json(prompts, self.sample_labels)  # the captions of the grid's numbered cells
@@ -511,7 +513,7 @@ class Trainer:
             if self.saved_step is None and (self.run_dir / CHECKPOINT).exists():
                 lock.release()
                 raise TrainingError(f"{self.run_dir} already holds a run; resume it or choose another folder")
-        tensorboard = open_tensorboard(self.run_dir) if lock is not None else None
+        tensorboard = open_tensorboard(self.tensorboard_dir) if lock is not None and self.tensorboard_dir else None
         try:
             with _interruptible() as interrupted:
                 return self._run(progress, tensorboard, interrupted)
@@ -560,7 +562,7 @@ class Trainer:
             elif progress:
                 progress.advance(self.step)
             if main and self.evaluation is not None and (self.step % config.eval_every == 0 or done):
-                self.evaluate(tensorboard)
+                self.evaluate(tensorboard, progress.work if progress else None)
             if main and (self.step % config.sample_every == 0 or done):
                 self.save_samples(tensorboard)
             if self.step % config.checkpoint_every == 0 or done:
@@ -576,11 +578,11 @@ class Trainer:
                                           f"Continue with: ganzoo train --resume {self.run_dir}")
         return last
 
-    def evaluate(self, tensorboard: Any = None) -> dict[str, float]:
+    def evaluate(self, tensorboard: Any = None, progress: ReportProgress | None = None) -> dict[str, float]:
         """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
         assert self.evaluation is not None
         self.refresh_ema_batchnorm()
-        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device)
+        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
         with open(self.run_dir / METRICS, "a", encoding="utf-8") as handle:
             handle.write(json.dumps({"step": self.step, "eval": self.last_eval}) + "\n")
         if tensorboard is not None:
@@ -643,6 +645,8 @@ class Progress:
     def start(self, step: int, total: int) -> None: ...
     def advance(self, step: int) -> None: ...
     def update(self, step: int, values: dict[str, float], images_per_second: float) -> None: ...
+    def work(self, what: str, done: int, total: int) -> None:
+        """Progress of work between steps (an evaluation), as :data:`ReportProgress`."""
     def stop(self) -> None: ...
 
 
@@ -670,13 +674,20 @@ def _interruptible() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def open_tensorboard(run_dir: Path):
-    """A TensorBoard writer in ``run_dir/tensorboard`` when the optional extra is installed."""
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is optional: pip install ganzoo-core[tensorboard]
-        return None
-    return SummaryWriter(str(run_dir / "tensorboard"))
+def tensorboard_folder(mode: str, run_dir: Path) -> Path | None:
+    """Where the run's TensorBoard events go (``None``: nowhere); ``on`` without the package is refused."""
+    installed = importlib.util.find_spec("tensorboard") is not None
+    if mode == "on" and not installed:
+        raise TrainingError("--tensorboard: the tensorboard package is not installed: pip install 'ganzoo-core[tensorboard]' "
+                            "(or train with --no-tensorboard)")
+    return run_dir / "tensorboard" if installed and mode != "off" else None
+
+
+def open_tensorboard(folder: Path):
+    """A TensorBoard writer of events in ``folder``."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    return SummaryWriter(str(folder))
 
 
 def _truncate_metrics(path: Path, step: int) -> None:

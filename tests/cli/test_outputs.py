@@ -35,7 +35,7 @@ def test_quiet_runs_still_log_and_resumes_append(run):
     result = invoke("train", "--resume", run, "--steps", "8", "--quiet")
     assert result.exit_code == 0, result.output
     log = (run / "log.txt").read_text()
-    assert log.count("training tiny-class") == 2 and "train: step 8/8" in log
+    assert log.count("training tiny-class") == 1 and "resuming tiny-class at step 6 of 8" in log and "train: step 8/8" in log
 
 
 def test_export_snapshot_and_best(run, tmp_path):

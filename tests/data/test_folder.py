@@ -73,7 +73,7 @@ def test_text_condition_captions_each_image_with_its_class_name(tmp_path: Path) 
     assert data.condition == Condition("text") and data.class_names == ["owl", "red_fox"]
     for i in range(len(data)):
         name = data.class_names[int(data.labels[i])]
-        assert data.captions[i] == [f"a {name}", f"the {name} here"]
+        assert data.captions[i] == [f"{'an' if name == 'owl' else 'a'} {name}", f"the {name} here"]
     unlabelled = image_folder.create(root=str(tmp_path), resolution=16, condition="class")
     assert unlabelled.captions is None and unlabelled.condition == Condition("class", 2)
 
@@ -158,3 +158,11 @@ def test_class_folders_named_like_splits_are_read_but_warned_about(tmp_path: Pat
     with pytest.warns(UserWarning, match=r"class folders named like splits \(test, train\) .*--set dataset.split=train"):
         data = image_folder.create(root=str(tmp_path), resolution=16)
     assert data.class_names == ["test", "train"]
+
+
+def test_captions_take_an_before_a_vowel():
+    from ganzoo.data.folder import _captions
+
+    orange, pink = _captions(["orange dahlia", "pink primrose"], FLOWER_TEMPLATES, "flowers")
+    assert orange == ["a photo of an orange dahlia", "an orange dahlia flower", "a close-up photo of an orange dahlia, a type of flower"]
+    assert pink[0] == "a photo of a pink primrose"

@@ -105,8 +105,8 @@ def test_every_layer_is_validated(tiny_host, tmp_path):
 
 
 def test_saved_configs_are_validated_too(tiny_host):
-    from ganzoo.runs.checkpoint import config_from_meta
+    from ganzoo.runs.checkpoint import resolved_meta
 
     config = TrainConfig("x").to_dict() | {"batch_size": 0}
     with pytest.raises(ConfigError, match="batch_size = 0"):
-        config_from_meta({"config": config, "source": json.loads('{"kind": "none", "dim": 0}')})
+        resolved_meta({"config": config, "source": json.loads('{"kind": "none", "dim": 0}')})

@@ -24,7 +24,7 @@ def test_eval_lines_are_written_every_k_steps_and_kept_on_the_trainer(tiny_host,
                                           "eval_extractor": {"name": "tiny"}, "device": "cpu"})
     trainer = Trainer(config, in_tmp / "run")
     calls, evaluate = [], PeriodicEvaluation.__call__
-    monkeypatch.setattr(PeriodicEvaluation, "__call__", lambda self, nets, device: calls.append(trainer.step) or evaluate(self, nets, device))
+    monkeypatch.setattr(PeriodicEvaluation, "__call__", lambda self, nets, device, progress=None: calls.append(trainer.step) or evaluate(self, nets, device))
     trainer.run()
     assert calls == [2, 4, 5]  # every 2 steps and at the end; nothing on the steps between
     lines = eval_lines(in_tmp / "run")

@@ -148,6 +148,7 @@ def test_scalars_go_to_tensorboard_when_available(tiny_host, in_tmp, monkeypatch
             recorded.append(("closed", -1))
 
     monkeypatch.setattr("ganzoo.train.loop.open_tensorboard", lambda run_dir: Writer())
+    monkeypatch.setattr("ganzoo.train.loop.tensorboard_folder", lambda mode, run_dir: run_dir / "tensorboard")  # as if installed
     make("tiny", in_tmp / "tb", steps=2).run()
     assert ("D/loss", 2) in recorded and ("G/loss", 2) in recorded and recorded[-1][0] == "closed"
     assert ("samples", 2) in recorded  # the sample grid, as an image

@@ -1,0 +1,6 @@
+"""Run folders: what a training run leaves on disk and who may write it.
+
+One owner each: the checkpoint file and the run metadata (``checkpoint``), the folder lock
+(``lock``), numbered snapshots and the best weights (``snapshots``). The training loop writes
+through these; ``report``, ``export`` and ``loading`` read through them.
+"""
