@@ -15,7 +15,8 @@ import torch
 from torch import Tensor
 
 from ganzoo import hub, plugins
-from ganzoo.build import Model, build_model
+from ganzoo.build import Model, build_dataset, build_model
+from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import ExportError, check_installed, exported_roles, read_export, version_changes, weights_by_role
 from ganzoo.interfaces import Condition
@@ -61,6 +62,31 @@ class LoadedModel:
         if not 0 <= index < classes:
             raise GanzooError(f"--class {index}: out of range; valid: 0..{classes - 1}")
         return index
+
+    @property
+    def step(self) -> int | None:
+        """The training step the weights are from."""
+        return (self.meta.get("export") or self.meta.get("checkpoint") or {}).get("step")
+
+    def dataset(self, *, held_out: bool = False, count: int | None = None) -> InMemoryDataset:
+        """The model's own dataset at its resolution (as stored at training, e.g. its captions).
+
+        ``held_out``: what it did not train on, its ``test`` split, or for a generated dataset a
+        draw from another seed; ``count`` caps the images of datasets that take a count.
+        """
+        run = self.resolved
+        if run.mix.dataset is None:  # loaded from a generator-only export: the dataset was not needed until now
+            run = checked(run.config, run.registry)
+        item = run.mix.dataset
+        params = item.component.parameters()
+        overrides: dict[str, Any] = {"load_size": self.model.config.resolution}
+        if held_out and "split" in params:
+            overrides["split"] = "test"
+        elif held_out and "seed" in params:
+            overrides["seed"] = int(item.kwargs.get("seed", params["seed"])) + 1
+        if count is not None and "count" in params:
+            overrides["count"] = count
+        return build_dataset(run, **overrides)
 
     @property
     def condition(self) -> str:
@@ -179,7 +205,7 @@ def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True) -
     weights = dict(state["nets"])
     if ema:
         weights.update(state.get("ema", {}))
-    return from_state(resolved_meta(meta), meta, weights, device)
+    return from_state(resolved_meta(meta), {**meta, "checkpoint": {"step": int(state.get("step", 0))}}, weights, device)
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True) -> LoadedModel:

@@ -27,7 +27,7 @@ from ganzoo.export import HEADER_KEY, export_run, read_export
 from ganzoo.images import save_grid
 from ganzoo.io import atomic_write, write_json
 from ganzoo.loading import load
-from ganzoo.runs.checkpoint import SAMPLES, result_paths
+from ganzoo.runs.checkpoint import SAMPLES, evaluation_paths
 from ganzoo.version import CORE_DISTRIBUTION, FORMER_CORE_DISTRIBUTIONS, PLUGIN_PREFIX
 
 CARD, GRID, EVALUATION = "README.md", "samples.png", "evaluation.json"
@@ -67,7 +67,7 @@ def _write_public_export(source: Path, target: Path) -> dict[str, Any]:
 def _grid(model: Path, export: Path, target: Path) -> bool:
     """The evaluation's grid, else the run's latest samples, else a fresh grid of a generator that
     needs no prompt; False when there is none to show."""
-    for saved in (result_paths(model)[2], model / SAMPLES / "latest.png"):
+    for saved in (evaluation_paths(model)[2], model / SAMPLES / "latest.png"):
         if saved.is_file():
             shutil.copyfile(saved, target)
             return True
@@ -133,7 +133,7 @@ def prepare(model: Path, repo_id: str, folder: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         export = model if model.suffix == ".safetensors" else export_run(model, Path(scratch) / hub.EXPORT_FILE)
         header = _write_public_export(export, folder / hub.EXPORT_FILE)
-    saved = result_paths(model)[0]
+    saved = evaluation_paths(model)[0]
     evaluation = public(json.loads(saved.read_text(encoding="utf-8"))) if saved.is_file() else None
     if evaluation is not None:
         write_json(folder / EVALUATION, evaluation)

@@ -24,10 +24,19 @@ from ganzoo.interfaces import ReportProgress
 from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
-from ganzoo.metrics.evaluate import Evaluation, MetricSuite, build_suite, default_metrics, evaluate, evaluate_generator, is_generative
+from ganzoo.metrics.evaluate import (
+    Evaluation,
+    MetricSuite,
+    build_suite,
+    default_metrics,
+    describe_protocol,
+    evaluate,
+    evaluate_generator,
+    is_generative,
+)
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
-from ganzoo.runs.checkpoint import result_paths
+from ganzoo.runs.checkpoint import evaluation_paths
 
 #: images drawn from a generative model unless ``-n`` says otherwise.
 DEFAULT_COUNT = 10_000
@@ -76,7 +85,7 @@ def extractor_choice(name: str | None, default: str, weights: Path | None) -> Co
 
 
 def saved_result(model: Path) -> dict[str, Any]:
-    path = result_paths(model)[0]
+    path = evaluation_paths(model)[0]
     if not path.is_file():
         raise GanzooError(f"--compare: {model} has no saved evaluation ({path}); run `ganzoo evaluate {model}` first")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -145,7 +154,7 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
     with progress_bars(not (quiet or as_json)) as progress:
         result = run_evaluation(loaded, evaluated, suite, count=count, split=used_split, reference_count=reference_count,
                                 batch_size=batch_size, seed=seed, progress=progress)
-    result_path, log_path, default_grid = result_paths(model)
+    result_path, log_path, default_grid = evaluation_paths(model)
     grid_path = grid_path or default_grid
     save_picture(result.picture(), grid_path)
     record = {"model": str(model), "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": evaluated.name,
@@ -168,24 +177,6 @@ def run_evaluation(loaded: LoadedModel, data: InMemoryDataset, suite: MetricSuit
                                   device=loaded.device, split=split, reference_count=reference_count, progress=progress)
     return evaluate(lambda source: loaded.translate(source)["output"], data, suite, batch_size=batch_size, device=loaded.device,
                     seed=seed, count=count, split=split, reference_count=reference_count, progress=progress)
-
-
-def describe_protocol(record: dict[str, Any]) -> list[str]:
-    """One line each: what was compared with what, through which extractor."""
-    protocol = record.get("protocol", {})
-    lines = [f"{protocol.get('kind', '?')} images: {record.get('count')} (seed {protocol.get('seed')})"]
-    reference = protocol.get("reference")
-    if reference:
-        cached = " (cached statistics)" if reference.get("cached") else ""
-        split = f", split {reference['split']}" if reference.get("split") else ""
-        lines.append(f"reference: {reference.get('count')} of the {reference.get('of', reference.get('count'))} images of {reference.get('dataset')}"
-                     f"{split}{cached}")
-    for role, extractor in protocol.get("extractors", {}).items():
-        note = f"; {extractor['note']}" if extractor.get("note") else ""
-        lines.append(f"{role} extractor: {extractor['name']} (sha256 {extractor['sha256'][:12]}), resize {extractor['resize']}{note}")
-    if "r_precision_candidates" in protocol:
-        lines.append(f"r-precision: true caption among R = {protocol['r_precision_candidates']} candidates")
-    return lines
 
 
 def show_result(model: Path, record: dict[str, Any]) -> None:

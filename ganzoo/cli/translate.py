@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 import torch
 
-from ganzoo.build import build_dataset
 from ganzoo.cli.common import ModelArgument, console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES, list_images, read_images
 from ganzoo.data.paired import DIRECTIONS, split_pair
@@ -16,7 +15,6 @@ from ganzoo.images import save_image
 from ganzoo.interfaces import as_float_image
 from ganzoo.loading import LoadedModel, load
 from ganzoo.outputs import output_file, writable_folder
-from ganzoo.resolve import checked
 
 DEFAULT_OUTPUT = Path("translated")
 #: the sub-folder of the output where ``--examples`` writes the inputs it translates.
@@ -34,27 +32,11 @@ def translation_direction(loaded: LoadedModel, asked: str | None) -> str | None:
 
 
 def write_examples(loaded: LoadedModel, count: int, direction: str | None, folder: Path) -> Path:
-    """``count`` held-out inputs of the model's own dataset, written to ``folder`` as PNGs.
-
-    Held out: the dataset's ``test`` split, or, for a generated dataset, a draw from another seed.
-    """
-    run = loaded.resolved
-    if run.mix.dataset is None:  # loaded from a generator-only export: the dataset was not needed until now
-        run = checked(run.config, run.registry)
-    dataset_item = run.mix.dataset
-    params = dataset_item.component.parameters()
-    overrides: dict[str, object] = {"load_size": loaded.model.config.resolution}
-    if "split" in params:
-        overrides["split"] = "test"
-    elif "seed" in params:
-        overrides["seed"] = int(dataset_item.kwargs.get("seed", params["seed"])) + 1
-    if "count" in params:
-        overrides["count"] = count
+    """``count`` held-out inputs of the model's own dataset (:meth:`LoadedModel.dataset`), written to ``folder`` as PNGs."""
     keys = {"paired": "source", "unpaired": "b" if direction == "BtoA" else "a"}
     if loaded.task.layout not in keys:
         raise GanzooError("--examples: this model samples from noise; use `ganzoo sample` instead")
-    dataset = build_dataset(run, **overrides)
-    sources = dataset.images[keys[loaded.task.layout]][:count]
+    sources = loaded.dataset(held_out=True, count=count).images[keys[loaded.task.layout]][:count]
     for index, image in enumerate(sources):
         save_image(as_float_image(image), folder / f"example-{index:03d}.png")
     return folder

@@ -136,6 +136,24 @@ def default_metrics(task: Any) -> list[str]:
     return ["fid", "kid", "is"]
 
 
+def describe_protocol(record: dict[str, Any]) -> list[str]:
+    """One line each: what was compared with what, through which extractor."""
+    protocol = record.get("protocol", {})
+    lines = [f"{protocol.get('kind', '?')} images: {record.get('count')} (seed {protocol.get('seed')})"]
+    reference = protocol.get("reference")
+    if reference:
+        cached = " (cached statistics)" if reference.get("cached") else ""
+        split = f", split {reference['split']}" if reference.get("split") else ""
+        lines.append(f"reference: {reference.get('count')} of the {reference.get('of', reference.get('count'))} images of {reference.get('dataset')}"
+                     f"{split}{cached}")
+    for role, extractor in protocol.get("extractors", {}).items():
+        note = f"; {extractor['note']}" if extractor.get("note") else ""
+        lines.append(f"{role} extractor: {extractor['name']} (sha256 {extractor['sha256'][:12]}), resize {extractor['resize']}{note}")
+    if "r_precision_candidates" in protocol:
+        lines.append(f"r-precision: true caption among R = {protocol['r_precision_candidates']} candidates")
+    return lines
+
+
 def is_generative(task: Any) -> bool:
     return hasattr(task, "sample_inputs")
 

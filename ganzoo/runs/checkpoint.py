@@ -37,15 +37,15 @@ PROMPTS = "prompts.json"
 EVALUATION, EVALUATIONS, EVALUATION_GRID = "evaluation.json", "evaluations.jsonl", "evaluation.png"
 
 
-class CheckpointError(GanzooError):
-    pass
-
-
-def result_paths(model: Path) -> tuple[Path, Path, Path]:
-    """Where a model's evaluation result, results log and grid go: in a run folder, or beside a file."""
+def evaluation_paths(model: Path) -> tuple[Path, Path, Path]:
+    """Where a model's evaluation, evaluations log and grid go: in a run folder, or beside a file."""
     if model.is_dir():
         return model / EVALUATION, model / EVALUATIONS, model / EVALUATION_GRID
     return tuple(model.with_name(f"{model.stem}-{name}") for name in (EVALUATION, EVALUATIONS, EVALUATION_GRID))
+
+
+class CheckpointError(GanzooError):
+    pass
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
