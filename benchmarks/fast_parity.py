@@ -25,7 +25,7 @@ from ganzoo.train.loop import Trainer
 def train(preset: str, fast: str, steps: int, overrides: dict, folder: Path) -> Trainer:
     config = load_book().resolve(preset, {**overrides, "fast": fast, "steps": steps, "epochs": None})
     trainer = Trainer(config, folder / fast)
-    trainer._train_mode()  # as `run` does
+    trainer.train_mode()  # as `run` does
     for _ in range(steps):
         trainer.train_step()
     return trainer

@@ -122,7 +122,7 @@ def generated(trainer: Trainer, samples: int, seed: int) -> Tensor:
     rng = torch.Generator().manual_seed(seed)
     with evaluating(nets.values()):
         inputs = trainer.task.sample_inputs(samples, None, nets["generator"].latent_dim, rng, trainer.runtime.device)
-        return trainer.task.render(nets, inputs)["samples"].float().cpu()
+        return trainer.task.finished(trainer.task.render(nets, inputs)).float().cpu()
 
 
 def judge(images: Tensor, classifier: nn.Module) -> dict[str, Any]:

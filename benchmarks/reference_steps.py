@@ -232,7 +232,7 @@ def run_case(name: str, device: str, batch_size: int | None, steps: int, warmup:
     # the reference reads batches of the same dataset, prepared on the device beforehand
     with TemporaryDirectory() as folder:
         trainer = Trainer(config, folder)
-        batches = [trainer._batch(*trainer.stream.indices(i, config.batch_size)) for i in range(4)]
+        batches = [trainer.batches.at(i) for i in range(4)]
     reference = time_reference(case["reference"], batches, resolved, steps, warmup)
     rows = {"reference": reference}
     flops = None

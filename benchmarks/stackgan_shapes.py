@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from ganzoo_stackgan.stage2 import StageTwoGenerator
 from torch import Tensor, nn
 
 from ganzoo.data.shapes import COLOURS, SHAPES
@@ -74,7 +75,7 @@ def generate(nets: dict[str, nn.Module], task: Task, captions: list[str], seed: 
     z = torch.randn(len(captions), generator.latent_dim, generator=torch.Generator().manual_seed(seed))
     with evaluating(nets.values()):
         condition = task.condition(nets, captions)
-        if hasattr(generator, "stages"):
+        if isinstance(generator, StageTwoGenerator):
             return generator.stages(z, condition)
         return {"stage1": generator(z, condition)}
 
@@ -107,7 +108,7 @@ def train(trainer: Trainer, eval_every: int, per_caption: int) -> list[dict[str,
         if trainer.step % eval_every == 0 or trainer.step == trainer.steps:
             figures = score(trainer.render_nets(), trainer.task, per_caption)
             rows.append({"step": trainer.step, "seconds": round(time.perf_counter() - start, 1), **figures})
-    trainer.save_checkpoint()
+    trainer.checkpoints.save(trainer.step)
     return rows
 
 

@@ -38,7 +38,9 @@ How ganzoo stays reliable:
   translations are checked before any work starts.
 - **One writer per run folder**: `RUN/.lock` holds the owner's pid and host, created atomically;
   a lock whose process is gone (same host) is taken over, and the temporary files of the writes
-  it interrupted are removed.
+  it interrupted are removed. The lock is taken in one place (`ganzoo.runs.writer.RunWriter`,
+  opened by `Trainer.open` before a resumed run loads its checkpoint and before anything is
+  written); `ganzoo train` also checks it up front (`refuse_if_in_use`), before building.
 - **Nothing lost**: checkpoints are written atomically and hold the running statistics, so a
   resumed run's weights, optimiser state and metrics log equal an uninterrupted run's. Ctrl-C saves
   a checkpoint at the step boundary and prints the `--resume` command; a second Ctrl-C stops at once.

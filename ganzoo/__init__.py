@@ -9,14 +9,28 @@ from ganzoo.hookspecs import hookimpl
 from ganzoo.version import __version__
 
 if TYPE_CHECKING:
-    from ganzoo.interfaces import Condition, Conditioner, Discriminator, Generator, Loss, Phase, Ports, Task
+    from ganzoo.interfaces import (
+        Condition,
+        Conditioner,
+        Discriminator,
+        ExtraOutput,
+        GenerativeTask,
+        Generator,
+        Loss,
+        Phase,
+        Ports,
+        Task,
+        Translation,
+        TranslationTask,
+    )
     from ganzoo.loading import load
     from ganzoo.registry import Component, collect, component
 
 #: where each public name lives: imported on first use, so ``import ganzoo`` (every plugin and
 #: every command does) costs no ``import torch`` until something needs it (``ganzoo --help`` does not).
 _PUBLIC = {
-    **dict.fromkeys(("Condition", "Conditioner", "Discriminator", "Generator", "Loss", "Phase", "Ports", "Task"), "ganzoo.interfaces"),
+    **dict.fromkeys(("Condition", "Conditioner", "Discriminator", "ExtraOutput", "GenerativeTask", "Generator", "Loss", "Phase",
+                     "Ports", "Task", "Translation", "TranslationTask"), "ganzoo.interfaces"),
     **dict.fromkeys(("Component", "collect", "component"), "ganzoo.registry"),
     "load": "ganzoo.loading",
 }
@@ -33,11 +47,15 @@ __all__ = [
     "Condition",
     "Conditioner",
     "Discriminator",
+    "ExtraOutput",
+    "GenerativeTask",
     "Generator",
     "Loss",
     "Phase",
     "Ports",
     "Task",
+    "Translation",
+    "TranslationTask",
     "__version__",
     "collect",
     "component",

@@ -9,10 +9,9 @@ from ganzoo.registry import Component, collect
 @hookimpl
 def ganzoo_components() -> list[Component]:
     # imported here so that `import ganzoo` stays light; one module per line
-    from ganzoo import conditioning, losses
+    from ganzoo import conditioning, losses, tasks
     from ganzoo.data import captions, cifar, folder, known, mnist, paired, shapes, unpaired
     from ganzoo.metrics import extractors, pixel, sets
-    from ganzoo.train import tasks
 
     return collect(
         mnist,

@@ -17,7 +17,11 @@ Tasks own the G/D interplay. The training loop knows nothing about generators or
 discriminators: it asks the task for its *roles* (named networks and their registry kind), its
 *phases* (which roles each phase optimises) and, per phase, a scalar loss to back-propagate.
 Multi-network models (UGATIT: two generators, four discriminators) and multi-stage ones
-(StackGAN Stage-II on a frozen Stage-I) are tasks and components like any other.
+(StackGAN Stage-II on a frozen Stage-I) are tasks and components like any other. A task is one
+of two kinds, which is what the tools built on a trained model ask of it: a
+:class:`GenerativeTask` draws images from noise (``ganzoo sample``), a :class:`TranslationTask`
+translates images and returns a :class:`Translation` with the extra outputs it declares
+(``ganzoo translate``).
 
 Batches are dicts on the training device; images are float in [-1, 1]: ``image`` (real images,
 the target for paired data), ``label`` (``LongTensor[B]``), ``caption`` (``list[str]``),
@@ -179,16 +183,34 @@ class Loss(nn.Module, abc.ABC):
         return None
 
 
+def critic_steps(config: Any) -> int:
+    """``n_critic`` of the run's config: discriminator steps per generator step (WGAN's critic)."""
+    return config.n_critic
+
+
 @dataclass(frozen=True)
 class Phase:
     """One optimiser step per training step: the roles whose parameters it updates.
 
-    ``repeats`` names a training option (e.g. ``n_critic``) giving how often the phase runs per step.
+    ``repeats`` says how often the phase runs per training step: a number, or a function of the
+    run's :class:`ganzoo.config.TrainConfig` returning one (:func:`critic_steps` reads ``n_critic``).
     """
 
     name: str
     roles: tuple[str, ...]
-    repeats: str | None = None
+    repeats: int | Callable[[Any], int] = 1
+
+    def __post_init__(self) -> None:
+        if not (callable(self.repeats) or (isinstance(self.repeats, int) and not isinstance(self.repeats, bool))):
+            raise TypeError(f"Phase {self.name!r}: repeats must be an int or a function of the config "
+                            f"(e.g. ganzoo.interfaces.critic_steps), not {self.repeats!r}")
+
+    def times(self, config: Any) -> int:
+        """How often the phase runs in one training step of a run with ``config`` (at least once)."""
+        count = self.repeats(config) if callable(self.repeats) else self.repeats
+        if not isinstance(count, int) or count < 1:
+            raise ValueError(f"phase {self.name}: repeats gave {count!r}; a phase runs a whole number of times, at least once")
+        return count
 
 
 class Task(abc.ABC):
@@ -197,7 +219,7 @@ class Task(abc.ABC):
     #: role name -> registry kind (``generator``, ``discriminator`` or ``conditioner``).
     roles: ClassVar[dict[str, str]] = {"generator": "generator", "discriminator": "discriminator"}
     #: the phases run, in order, at every training step.
-    phases: ClassVar[tuple[Phase, ...]] = (Phase("D", ("discriminator",), repeats="n_critic"), Phase("G", ("generator",)))
+    phases: ClassVar[tuple[Phase, ...]] = (Phase("D", ("discriminator",), repeats=critic_steps), Phase("G", ("generator",)))
     #: the dataset layout it reads: ``images`` (with an optional condition), ``paired`` or ``unpaired``.
     layout: ClassVar[str] = "images"
     #: the dataset condition kind it feeds the networks (none, class, text or image).
@@ -223,7 +245,8 @@ class Task(abc.ABC):
 
     @abc.abstractmethod
     def render(self, nets: dict[str, nn.Module], fixed: dict[str, Any]) -> dict[str, Tensor]:
-        """Images for the sample grid, by name (e.g. ``samples``, or ``input``/``output``/``target``)."""
+        """Images for the sample grid from :meth:`fixed_inputs`, by name (e.g. ``samples``, or
+        ``input``/``output``/``target``)."""
 
     def after_step(self, phase: str, nets: dict[str, nn.Module]) -> None:
         """Called after each optimiser step of ``phase`` (e.g. to clip a learned parameter)."""
@@ -236,6 +259,47 @@ class Task(abc.ABC):
             return None
         conditioner = nets.get("conditioner")
         return conditioner(raw) if conditioner is not None else raw
+
+
+class GenerativeTask(Task):
+    """A task whose generator draws images from noise (and a condition): it can be sampled."""
+
+    @abc.abstractmethod
+    def sample_inputs(self, n: int, raw: Any, latent_dim: int, generator: torch.Generator, device: torch.device) -> dict[str, Any]:
+        """What :meth:`render` takes to draw ``n`` images: noise from ``generator`` and the raw
+        condition ``raw`` (labels, captions or ``None``)."""
+
+    def finished(self, rendered: dict[str, Tensor]) -> Tensor:
+        """The finished images among :meth:`render`'s outputs (what is saved and scored)."""
+        return rendered["samples"]
+
+
+@dataclass(frozen=True)
+class ExtraOutput:
+    """An output a translation task gives beside the translated image, e.g. an attention map."""
+
+    name: str
+    description: str
+
+
+@dataclass
+class Translation:
+    """Translated images in [-1, 1] and the extra outputs the task declares, by name (images too)."""
+
+    output: Tensor
+    extras: dict[str, Tensor] = field(default_factory=dict)
+
+
+class TranslationTask(Task):
+    """A task whose generator translates an image into another: it can translate given images."""
+
+    #: what :meth:`translate` returns in :attr:`Translation.extras` (``ganzoo translate --extra NAME``).
+    extras: ClassVar[tuple[ExtraOutput, ...]] = ()
+
+    @abc.abstractmethod
+    def translate(self, nets: dict[str, nn.Module], source: Tensor, direction: str | None = None) -> Translation:
+        """``source`` images in [-1, 1] translated, with every declared extra output. ``direction``
+        (``AtoB``/``BtoA``) picks the generator of a two-way task; a one-way task ignores it."""
 
 
 def extra_generator_losses(generator: nn.Module) -> tuple[Tensor | None, dict[str, Tensor]]:
@@ -257,12 +321,17 @@ __all__ = [
     "Condition",
     "Conditioner",
     "Discriminator",
+    "ExtraOutput",
+    "GenerativeTask",
     "Generator",
     "Loss",
     "NO_CONDITION",
     "Phase",
+    "critic_steps",
     "Ports",
     "Task",
+    "Translation",
+    "TranslationTask",
     "as_float_image",
     "extra_generator_losses",
 ]

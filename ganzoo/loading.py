@@ -19,7 +19,7 @@ from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import ExportError, check_installed, exported_roles, read_export, version_changes, weights_by_role
-from ganzoo.interfaces import Condition
+from ganzoo.interfaces import Condition, GenerativeTask, Task, Translation, TranslationTask
 from ganzoo.latent import slerp, truncate
 from ganzoo.layers import evaluating
 from ganzoo.mix import resolve
@@ -39,7 +39,7 @@ class LoadedModel:
     resolved: ResolvedRun
 
     @property
-    def task(self):
+    def task(self) -> Task:
         return self.model.task
 
     @property
@@ -97,7 +97,7 @@ class LoadedModel:
     def conditions(self, n: int, prompts: Sequence[str] = (), classes: Sequence[str | int] = ()) -> Any:
         """The raw condition of ``n`` samples: captions or labels (cycled), None when unconditional."""
         source = self.model.source
-        if not hasattr(self.task, "sample_inputs"):
+        if not isinstance(self.task, GenerativeTask):
             raise GanzooError("this model translates images; use `ganzoo translate` instead of sampling")
         if source.kind == "text":
             if classes:
@@ -118,6 +118,7 @@ class LoadedModel:
         """The task's sampling inputs for ``n`` samples from noise seeded with ``seed``."""
         latent = max((getattr(net, "latent_dim", 0) for net in self.nets.values()), default=0)
         generator = torch.Generator().manual_seed(seed)
+        assert isinstance(self.task, GenerativeTask)  # conditions() said so
         inputs = self.task.sample_inputs(n, raw, latent, generator, self.device)
         if truncation is not None:
             inputs["z"] = truncate(self._noise(inputs, "--truncation"), truncation, generator)
@@ -161,12 +162,18 @@ class LoadedModel:
         return self._render(inputs, seed)
 
     @torch.no_grad()
-    def translate(self, images: Tensor, **options: Any) -> dict[str, Tensor]:
-        """Translate a batch of images in [-1, 1]; returns the task's named outputs (``output``, ...)."""
-        if hasattr(self.task, "sample_inputs"):
+    def translate(self, images: Tensor, direction: str | None = None) -> Translation:
+        """Translate a batch of images in [-1, 1]: the output and every extra output the task
+        declares (:attr:`TranslationTask.extras`). ``direction`` picks the way of a two-way model."""
+        task = self.task
+        if not isinstance(task, TranslationTask):
             raise GanzooError(f"this model is {self.condition}: it generates from noise and translates nothing; use `ganzoo sample`")
         with evaluating(self.nets.values()):
-            return self.task.render(self.nets, {"source": images.to(self.device), **options})
+            result = task.translate(self.nets, images.to(self.device), direction)
+        declared = {extra.name for extra in task.extras}
+        if set(result.extras) != declared:
+            raise GanzooError(f"task {type(task).__name__} returned extra outputs {sorted(result.extras)} but declares {sorted(declared)}")
+        return result
 
 
 def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",

@@ -30,10 +30,10 @@ from ganzoo.data.base import ImageProblems, open_image, resize_center_crop, to_u
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import export_run
 from ganzoo.images import grid, sample_labels, to_pil
-from ganzoo.interfaces import as_float_image
+from ganzoo.interfaces import GenerativeTask, as_float_image
 from ganzoo.io import atomic_write
 from ganzoo.loading import LoadedModel, load
-from ganzoo.metrics.evaluate import describe_protocol, final_images, is_generative
+from ganzoo.metrics.evaluate import describe_protocol
 from ganzoo.outputs import writable_folder
 from ganzoo.runs.checkpoint import evaluation_paths
 from ganzoo.version import CORE_DISTRIBUTION, FORMER_CORE_DISTRIBUTIONS, __version__
@@ -107,8 +107,15 @@ def read_upload(path: str | Path, channels: int, size: int) -> Tensor:
 def translation_outputs(loaded: LoadedModel, source: Tensor, direction: str | None) -> dict[str, Tensor]:
     """One image translated: ``input``, ``output`` and the task's extra outputs (UGATIT's attention
     ``heatmap``), each ``[C, H, W]`` in [-1, 1]. The page's one contact with translate()'s result."""
-    results = loaded.translate(as_float_image(source[None]), **({"direction": direction} if direction else {}))
-    return {"input": as_float_image(source).to(loaded.device), **{name: images[0] for name, images in results.items()}}
+    result = loaded.translate(as_float_image(source[None]), direction)
+    return {"input": as_float_image(source).to(loaded.device), "output": result.output[0],
+            **{name: images[0] for name, images in result.extras.items()}}
+
+
+def finished(loaded: LoadedModel, rendered: dict[str, Tensor]) -> Tensor:
+    """The finished images among a generative model's rendered outputs (its task says which)."""
+    assert isinstance(loaded.task, GenerativeTask)
+    return loaded.task.finished(rendered)
 
 
 def directions(loaded: LoadedModel) -> list[str]:
@@ -133,7 +140,7 @@ class Playground:
         loaded = load(model, device=device)
         playground = cls(loaded, Path(model))
         try:
-            if not is_generative(loaded.task):
+            if not isinstance(loaded.task, GenerativeTask):
                 held_out = loaded.dataset(held_out=True, count=EXAMPLES)
                 keys = {"AtoB": "a", "BtoA": "b"} if directions(loaded) else {None: "source"}
                 playground.examples = [(image, way) for way, key in keys.items() for image in held_out.images[key][:EXAMPLES]]
@@ -165,7 +172,7 @@ class Playground:
     def generate(self, seed: int, count: int, truncation: float, choice: str | None = None) -> list[tuple[Image.Image, str]]:
         """``count`` images from seed ``seed``, each with its caption (class, prompt or number)."""
         conditions, seed, count = self._conditions(choice), int(seed or 0), int(count)  # an emptied number box sends None
-        images = self._locked(lambda: final_images(self.loaded.sample(count, seed=seed, truncation=truncation or None, **conditions)))
+        images = self._locked(lambda: finished(self.loaded, self.loaded.sample(count, seed=seed, truncation=truncation or None, **conditions)))
         made_from = sample_labels(self.loaded.conditions(count, **conditions), self.loaded.class_names) or [""] * count
         return [(to_pil(image), f"{condition + ' · ' if condition else ''}seed {seed} #{index}")
                 for index, (image, condition) in enumerate(zip(images, made_from))]
@@ -173,7 +180,7 @@ class Playground:
     def walk(self, seed: int, frames: int, truncation: float, choice: str | None = None) -> Image.Image:
         """A strip of ``frames`` images walking the noise from seed ``seed`` to seed ``seed + 1``."""
         conditions, seed, frames = self._conditions(choice), int(seed or 0), int(frames)
-        images = self._locked(lambda: final_images(self.loaded.interpolate(1, frames, seed=seed, truncation=truncation or None, **conditions)))
+        images = self._locked(lambda: finished(self.loaded, self.loaded.interpolate(1, frames, seed=seed, truncation=truncation or None, **conditions)))
         return to_pil(grid({"walk": images}, columns=frames))
 
     def translate(self, source: Tensor, direction: str | None, seed: int, name: str = "") -> list[tuple[Image.Image, str]]:
@@ -202,7 +209,7 @@ class Playground:
         return "\n".join(lines + (["", f"*{self.note}*"] if self.note else []))
 
     def makes(self) -> str:
-        if not is_generative(self.loaded.task):
+        if not isinstance(self.loaded.task, GenerativeTask):
             return "translates an image " + ("either way between two domains" if directions(self.loaded) else "one way, as trained")
         return {"class": "images from noise and a class", "text": "images from noise and a caption"}.get(
             self.loaded.model.source.kind, "images from noise")
@@ -253,7 +260,7 @@ def page(playground: Playground) -> "gradio.Blocks":
         gr.Markdown(f"# {title(playground.loaded, playground.source)}\n{loaded.meta.get('config', {}).get('description') or ''}")
         with gr.Row():
             with gr.Column(scale=3):
-                if is_generative(loaded.task):
+                if isinstance(loaded.task, GenerativeTask):
                     generative_controls(gr, playground, shown)
                 else:
                     translation_controls(gr, playground, shown)

@@ -13,10 +13,14 @@ torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
 def make_tiny_host() -> plugins.PluginHost:
-    """A fresh host with the built-ins and the tiny plugin (no entry points)."""
+    """A fresh host with the built-ins, the pix2pix plugin (its ``paired`` task, which ``tiny-paired``
+    uses as a third party would) and the tiny plugin (no entry points)."""
+    from ganzoo_pix2pix import plugin as pix2pix
+
     from tests import tinyplugin
 
     host = plugins.PluginHost(autoload=False)
+    assert host.register(pix2pix, "pix2pix", "ganzoo-pix2pix", "0.1.0"), host.broken
     assert host.register(tinyplugin, "tiny", "tiny-plugin", "1.0"), host.broken
     return host
 

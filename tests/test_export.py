@@ -128,8 +128,8 @@ def test_paired_export_translates_like_the_run(runs, host, in_tmp):
     run = runs["paired"]
     path = export_run(run, in_tmp / "paired.safetensors")
     images = torch.rand(3, 3, 16, 16) * 2 - 1
-    expected = load(run).translate(images)["output"]
-    assert torch.equal(load(path).translate(images)["output"], expected)
+    expected = load(run).translate(images).output
+    assert torch.equal(load(path).translate(images).output, expected)
 
 
 def test_ganzoo_load_is_exposed_lazily(exported):

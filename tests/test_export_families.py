@@ -42,8 +42,8 @@ def test_ugatit_exports_both_generators(installed_plugins, in_tmp):
     from_run, from_export = load(run), load(path)
     assert set(from_export.nets) == {"gen_ab", "gen_ba"}
     for direction in ("AtoB", "BtoA"):
-        expected = from_run.translate(images, direction=direction)["output"]
-        assert torch.equal(from_export.translate(images, direction=direction)["output"], expected)
+        expected = from_run.translate(images, direction=direction).output
+        assert torch.equal(from_export.translate(images, direction=direction).output, expected)
 
 
 @needs("ganzoo_stackgan")

@@ -144,6 +144,7 @@ augment = { flip = true, jitter = 20 }
 
 [tiny-paired]
 extends = "tiny"
+plugins = ["ganzoo-pix2pix"]  # its `paired` task
 task = "paired"
 dataset = { name = "shapes-paired", count = 32 }
 nets.generator = { name = "tiny-translator" }

@@ -20,7 +20,7 @@ from ganzoo.config import ComponentConfig
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_picture
-from ganzoo.interfaces import ReportProgress
+from ganzoo.interfaces import GenerativeTask, ReportProgress
 from ganzoo.io import write_json
 from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics import higher_is_better
@@ -32,7 +32,6 @@ from ganzoo.metrics.evaluate import (
     describe_protocol,
     evaluate,
     evaluate_generator,
-    is_generative,
 )
 from ganzoo.registry import Registry
 from ganzoo.resolve import checked
@@ -65,7 +64,7 @@ def evaluation_data(loaded: LoadedModel, registry: Registry, *, dataset: str | N
             raise GanzooError(f"{flag}: dataset {name!r} has no {key}s; give --data PATH with real data that has them")
         kwargs[key] = value
     if "split" in params and split is None:
-        held_out = not is_generative(loaded.task) or loaded.task.condition_kind == "text"
+        held_out = not isinstance(loaded.task, GenerativeTask) or loaded.task.condition_kind == "text"
         kwargs["split"] = "test" if held_out else "train"
     evaluated = dataclasses.replace(config, dataset=ComponentConfig(name, kwargs))
     return build_dataset(checked(evaluated, registry), load_size=config.resolution), kwargs.get("split")
@@ -172,10 +171,10 @@ def evaluate_command(models: tuple[Path, ...], compare: bool, data: Path | None,
 
 def run_evaluation(loaded: LoadedModel, data: InMemoryDataset, suite: MetricSuite, *, count: int | None, split: str | None,
                    reference_count: int | None, batch_size: int, seed: int, progress: ReportProgress | None = None) -> Evaluation:
-    if is_generative(loaded.task):
+    if isinstance(loaded.task, GenerativeTask):
         return evaluate_generator(loaded.task, loaded.nets, data, suite, count=count or DEFAULT_COUNT, batch_size=batch_size, seed=seed,
                                   device=loaded.device, split=split, reference_count=reference_count, progress=progress)
-    return evaluate(lambda source: loaded.translate(source)["output"], data, suite, batch_size=batch_size, device=loaded.device,
+    return evaluate(lambda source: loaded.translate(source).output, data, suite, batch_size=batch_size, device=loaded.device,
                     seed=seed, count=count, split=split, reference_count=reference_count, progress=progress)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -23,8 +22,8 @@ from ganzoo.outputs import writable_folder
 from ganzoo.presets import load_book
 from ganzoo.resolve import checked, resolve_run
 from ganzoo.runs.checkpoint import CHECKPOINT, CONFIG, SAMPLES, config_from_meta
-from ganzoo.runs.lock import RunLock
 from ganzoo.runs.snapshots import BEST
+from ganzoo.runs.writer import refuse_if_in_use
 from ganzoo.train.loop import Rehearsal, Trainer
 
 
@@ -137,7 +136,7 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         run = resolve_run(load_book(list(zoo_files)), preset, registry,
                           lambda table: flag_overrides(TRAIN_FLAGS, flags, PresetTable(table, registry)))
         run_dir = out or next_run_dir(Path("runs"), preset)
-        RunLock(run_dir).refuse_if_taken()
+        refuse_if_in_use(run_dir)
         if (run_dir / CHECKPOINT).exists():
             raise GanzooError(f"--out {run_dir} already holds a run; continue it with --resume {run_dir} or choose another --out")
     writable_folder(run_dir, "--out" if resume is None else "--resume")
@@ -147,54 +146,54 @@ def train_command(preset: str | None, out: Path | None, resume: Path | None, zoo
         console.print("[green]mix ok[/]: the run builds and takes a training step (on the meta device)")
         return
     config = run.config
-    # the folder is locked before anything is built or written, so a second writer is refused at once
-    with RunLock(run_dir) if "WORLD_SIZE" not in os.environ else contextlib.nullcontext():
-        trainer = Trainer(run, run_dir, resume=resume is not None)
-        main = trainer.runtime.is_main
-        log = RunLog(run_dir) if main else None
+    trainer = Trainer(run, run_dir, resume=resume is not None)
+    # the folder is locked (a second writer is refused) before a resumed run loads its checkpoint and anything is written
+    trainer.open()
+    main = trainer.runtime.is_main
+    log = RunLog(run_dir) if main else None
 
-        def say(text: str) -> None:
-            console.print(text)
-            log.print(text)
+    def say(text: str) -> None:
+        console.print(text)
+        log.print(text)
 
-        if main:
-            what = (f"resuming [bold]{config.preset}[/] at step {trainer.step} of {trainer.steps}" if resume is not None
-                    else f"training [bold]{config.preset}[/] for {trainer.steps} steps")
-            header = (f"{what} on {trainer.runtime.device} "
-                      f"({trainer.runtime.precision}{f', {trainer.runtime.world} processes' if trainer.runtime.world > 1 else ''}) -> {run_dir}")
-            notes = [header, schedule_note(config, trainer.steps)]
-            notes.append(f"fast: {trainer.fast.note}" if trainer.fast is not None and trainer.fast.note else None)
-            if trainer.tensorboard_dir:
-                notes.append(f"tensorboard: events in {trainer.tensorboard_dir} (view: tensorboard --logdir {run_dir.parent}; "
-                             "off: --no-tensorboard)")
-            for note in filter(None, notes):
-                log.print(note)
-                if not quiet:
-                    console.print(note)
-        try:
-            last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
-        except BaseException as error:
-            if log:
-                log.print(f"stopped at step {trainer.step}: {type(error).__name__}" + (f": {error}" if str(error) else ""))
-                log.close()
-            raise
-        finally:
-            trainer.runtime.close()
-        if main:
-            summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
-            say(f"done: step {trainer.step}; {summary}")
-            say(f"run folder: {run_dir}")
-            say(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
-            say(f"checkpoint: {run_dir / CHECKPOINT}")
-            if trainer.snapshots.best:
-                best = trainer.snapshots.best
-                say(f"best:       {run_dir / BEST} (step {best['step']}, {best['metric']}={best['value']:.4g})")
+    if main:
+        what = (f"resuming [bold]{config.preset}[/] at step {trainer.step} of {trainer.steps}" if resume is not None
+                else f"training [bold]{config.preset}[/] for {trainer.steps} steps")
+        header = (f"{what} on {trainer.runtime.device} "
+                  f"({trainer.runtime.precision}{f', {trainer.runtime.world} processes' if trainer.runtime.world > 1 else ''}) -> {run_dir}")
+        notes = [header, schedule_note(config, trainer.steps)]
+        notes.append(f"fast: {trainer.fast.note}" if trainer.fast is not None and trainer.fast.note else None)
+        if trainer.writer.tensorboard_dir:
+            notes.append(f"tensorboard: events in {trainer.writer.tensorboard_dir} (view: tensorboard --logdir {run_dir.parent}; "
+                         "off: --no-tensorboard)")
+        for note in filter(None, notes):
+            log.print(note)
+            if not quiet:
+                console.print(note)
+    try:
+        last = trainer.run(None if not main else log if quiet else Fanout(RichProgress(), log))
+    except BaseException as error:
+        if log:
+            log.print(f"stopped at step {trainer.step}: {type(error).__name__}" + (f": {error}" if str(error) else ""))
             log.close()
+        raise
+    finally:
+        trainer.runtime.close()
+    if main:
+        summary = ", ".join(f"{k}={v:.4g}" for k, v in last.items() if k != "step")
+        say(f"done: step {trainer.step}; {summary}")
+        say(f"run folder: {run_dir}")
+        say(f"samples:    {run_dir / SAMPLES / 'latest.png'}")
+        say(f"checkpoint: {run_dir / CHECKPOINT}")
+        if trainer.snapshots.best:
+            best = trainer.snapshots.best
+            say(f"best:       {run_dir / BEST} (step {best['step']}, {best['metric']}={best['value']:.4g})")
+        log.close()
 
 
 def _resumed_config(run_dir: Path, preset: str | None, flags: dict[str, Any]) -> tuple[TrainConfig, Path]:
     """The saved config of ``run_dir``; only the length and the device may change on resume."""
-    RunLock(run_dir).refuse_if_taken()
+    refuse_if_in_use(run_dir)
     config_path = run_dir / CONFIG
     if not config_path.is_file():
         raise GanzooError(f"--resume {run_dir}: not a run folder (needs {CONFIG} and {CHECKPOINT})")

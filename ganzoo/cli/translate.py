@@ -12,7 +12,7 @@ from ganzoo.data.base import IMAGE_SUFFIXES, list_images, read_images
 from ganzoo.data.paired import DIRECTIONS, split_pair
 from ganzoo.errors import GanzooError
 from ganzoo.images import save_image
-from ganzoo.interfaces import as_float_image
+from ganzoo.interfaces import TranslationTask, as_float_image
 from ganzoo.loading import LoadedModel, load
 from ganzoo.outputs import output_file, writable_folder
 
@@ -42,6 +42,17 @@ def write_examples(loaded: LoadedModel, count: int, direction: str | None, folde
     return folder
 
 
+def chosen_extras(loaded: LoadedModel, names: tuple[str, ...]) -> list[str]:
+    """The extra outputs asked for, each one the model's task declares; else one line listing them."""
+    task = loaded.task
+    declared = {extra.name: extra.description for extra in task.extras} if isinstance(task, TranslationTask) else {}
+    for name in names:
+        if name not in declared:
+            offered = "; ".join(f"{n} ({d})" for n, d in declared.items()) or "none"
+            raise GanzooError(f"--extra {name}: this model has no such extra output; it declares: {offered}")
+    return list(dict.fromkeys(names))
+
+
 def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
     """``output`` itself for a single image given a file name, else ``output``/<same name>."""
     if input_path.is_file() and output is not None and output.suffix.lower() in IMAGE_SUFFIXES:
@@ -61,13 +72,16 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
 @click.option("--aligned", is_flag=True,
               help="INPUT holds aligned A|B files (as in pix2pix datasets): translate the half the direction takes.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True, help="Images per forward pass.")
-@click.option("--heatmap", is_flag=True,
-              help="Also save each output's attention heat-map as NAME-heatmap (models with attention: UGATIT).")
+@click.option("--extra", "extras", multiple=True, metavar="NAME",
+              help="Also save the model's extra output NAME beside each output, as FILE-NAME (repeatable); "
+                   "an unknown NAME lists the ones the model declares.")
+@click.option("--heatmap", is_flag=True, help="Short for --extra heatmap: the attention heat-map, where a model declares one.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 def translate_command(model: Path | str, input_path: Path | None, examples: int | None, output: Path | None, direction: str | None,
-                      aligned: bool, batch_size: int, heatmap: bool, skip_bad: bool, seed: int, device: str) -> None:
+                      aligned: bool, batch_size: int, extras: tuple[str, ...], heatmap: bool, skip_bad: bool, seed: int,
+                      device: str) -> None:
     """Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint, export or hf://owner/name[@rev]).
 
     Images are resized and centre-cropped to the model's resolution, as in training; outputs keep
@@ -81,6 +95,7 @@ def translate_command(model: Path | str, input_path: Path | None, examples: int 
       ganzoo translate runs/ugatit-000 photos/ --direction BtoA -o drawings --heatmap
     """
     report_broken_plugins()
+    asked = (*extras, "heatmap") if heatmap else extras
     if (input_path is None) == (examples is None):
         raise click.UsageError("give INPUT (an image or a folder) or --examples N, not both" if examples else
                                "give INPUT (an image or a folder), or --examples N for inputs from the model's own dataset")
@@ -88,6 +103,7 @@ def translate_command(model: Path | str, input_path: Path | None, examples: int 
         if aligned:
             raise click.UsageError("--aligned reads INPUT files; --examples writes plain inputs")
         loaded = load(model, device=device)
+        chosen_extras(loaded, asked)  # an unknown one is refused before anything is written
         input_path = write_examples(loaded, examples, translation_direction(loaded, direction), (output or DEFAULT_OUTPUT) / EXAMPLES_FOLDER)
     paths = list_images(input_path) if input_path.is_dir() else [input_path]
     if not paths:
@@ -102,24 +118,22 @@ def translate_command(model: Path | str, input_path: Path | None, examples: int 
     if examples is None:
         loaded = load(model, device=device)
     config = loaded.model.config
+    saved_extras = chosen_extras(loaded, asked)
     direction = translation_direction(loaded, direction)
     if aligned and direction is None:
         raise GanzooError("--aligned: give --direction AtoB or BtoA to say which half of each file is the input")
     half = DIRECTIONS.index(direction) if aligned and direction else None
     images, kept = read_images(paths, channels=config.channels, size=config.resolution, what=f"translate input {input_path}",
                                skip_bad=skip_bad, min_size=1, prepare=(lambda img: split_pair(img)[half]) if half is not None else None)
-    options = {"direction": direction} if direction else {}
     torch.manual_seed(seed)
     for start in range(0, len(images), batch_size):
         batch = as_float_image(torch.stack(images[start:start + batch_size]))  # type: ignore[arg-type]
-        results = loaded.translate(batch, **options)
-        if heatmap and "heatmap" not in results:
-            raise GanzooError("--heatmap: this model has no attention heat-map (UGATIT models have one)")
+        result = loaded.translate(batch, direction)
         for offset, index in enumerate(kept[start:start + batch_size]):
             path = output_path(paths[index], input_path, output)
-            save_image(results["output"][offset], path)
-            if heatmap:
-                save_image(results["heatmap"][offset], path.with_name(f"{path.stem}-heatmap{path.suffix}"))
+            save_image(result.output[offset], path)
+            for name in saved_extras:
+                save_image(result.extras[name][offset], path.with_name(f"{path.stem}-{name}{path.suffix}"))
     destination = target if input_path.is_file() else target.parent
     console.print(f"translated {len(images)} image{'s' if len(images) != 1 else ''} -> {destination}")
 

@@ -7,19 +7,14 @@ cannot run code when read are accepted:
 * ``.npz``: arrays ``embeddings`` and ``captions`` (a unicode array), read with ``allow_pickle=False``;
 * ``.pt``: ``{"embeddings": Tensor, "captions": [str, ...]}``, read with ``torch.load(weights_only=True)``.
 
-Pickled embedding tables (StackGAN's char-CNN-RNN files) are read only through
-:func:`load_numpy_pickle`, which refuses every class except numpy's array reconstruction; the
-stackgan plugin's ``convert_stackgan_pickles`` turns them into a ``.safetensors`` table.
+Pickled tables are not read here: a family that ships them converts them first (the stackgan
+plugin's ``convert_stackgan_pickles`` writes a ``.safetensors`` table).
 """
 
 from __future__ import annotations
 
-import codecs
-import io
 import json
-import pickle
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -87,38 +82,6 @@ def write_embeddings(path: str | Path, captions: list[str], embeddings: Tensor) 
     from safetensors.torch import save_file
 
     save_file({"embeddings": embeddings.to(torch.float32).contiguous()}, str(path), metadata={"captions": json.dumps(captions)})
-
-
-class NumpyOnlyUnpickler(pickle.Unpickler):
-    """Reads pickles of numpy arrays and plain containers (lists, strings); anything else is
-    refused, so a tampered pickle fails instead of running code. ``_codecs.encode`` is how
-    protocol-2 pickles written by Python 3 store bytes; it only turns text into bytes."""
-
-    ALLOWED = {
-        ("_codecs", "encode"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-    }
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays may appear in an embeddings pickle")
-        if name == "_reconstruct":
-            return (getattr(np, "_core", None) or np.core).multiarray._reconstruct
-        return getattr(np, name) if module == "numpy" else codecs.encode
-
-
-def load_numpy_pickle(path: Path) -> Any:
-    """Unpickle ``path`` with :class:`NumpyOnlyUnpickler` (latin-1, as the Python 2 originals need);
-    a refused class is a :class:`ConditionerError` naming the file and the class."""
-    try:
-        return NumpyOnlyUnpickler(io.BytesIO(path.read_bytes()), encoding="latin1").load()
-    except FileNotFoundError:
-        raise ConditionerError(f"StackGAN pickle {path} does not exist") from None
-    except pickle.UnpicklingError as error:
-        raise ConditionerError(f"{path}: {error}") from None
 
 
 def precomputed_embeddings(source: Condition, path: str) -> PrecomputedEmbeddings:

@@ -1,11 +1,14 @@
 """In-memory datasets and the image reading every loader shares.
 
 All ganzoo datasets are small enough to decode once and keep as uint8 tensors; the training loop
-can then move them to the device and gather batches there, with no per-step host work.
+can then move them to the device and gather batches there, with no per-step host work. That
+capability is declared by :class:`DeviceBatching`; any other ``torch`` map-style dataset of dict
+items still trains, its batches assembled item by item on the host.
 """
 
 from __future__ import annotations
 
+import abc
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -49,7 +52,27 @@ def offered_condition(condition: str, offered: dict[str, Condition], what: str) 
     return offered[condition]
 
 
-class InMemoryDataset(Dataset):
+class DeviceBatching(Dataset, abc.ABC):
+    """A dataset that gathers whole batches itself, on the device it was moved to.
+
+    The training loop calls :meth:`to` once with the training device, then :meth:`batch` every
+    step with that step's indices; the fast step calls :meth:`batch` inside a CUDA graph, with the
+    indices already on the device, when :attr:`host_fields` is empty.
+    """
+
+    #: batch keys whose values are host objects (captions are Python strings), not device tensors.
+    host_fields: tuple[str, ...] = ()
+
+    @abc.abstractmethod
+    def to(self, device: torch.device | str) -> "DeviceBatching":
+        """Move what batches are gathered from to ``device``; returns the dataset."""
+
+    @abc.abstractmethod
+    def batch(self, indices: Tensor, epochs: Tensor | None = None) -> dict[str, Any]:
+        """The batch of dataset ``indices``; ``epochs`` (one per index) may choose among variants."""
+
+
+class InMemoryDataset(DeviceBatching):
     """Images (uint8 ``[N, C, H, W]`` per key), optional labels and captions, all in memory.
 
     ``images`` maps batch keys (``image``, ``source``, ``a``, ``b``) to stacked tensors; for the
@@ -81,6 +104,7 @@ class InMemoryDataset(Dataset):
         self.labels = labels
         self.num_classes = num_classes
         self.captions = [list(c) for c in captions] if captions is not None else None
+        self.host_fields = ("caption",) if captions is not None else ()
         self.class_names = list(class_names) if class_names else None
         self.layout = layout
         self.condition = condition

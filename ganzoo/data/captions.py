@@ -1,10 +1,10 @@
 """Captioned image data for text-to-image tasks.
 
-* ``captions-reed``: the layout of Reed et al. (2016) used by StackGAN: images under
-  ``{root}/{images}/`` and, for every image, ``{root}/{text}/<class>/<image stem>.txt`` holding its
-  captions one per line (CUB-200 and Oxford-102 ship ten). Images and caption files are matched
-  by file stem. ``split`` restricts to the stems listed in ``{root}/{split}/filenames.txt`` (or
-  StackGAN's ``filenames.pickle``, read with an unpickler that accepts no classes at all).
+* ``captions-files``: images under ``{root}/{images}/`` and, for every image, a caption file
+  ``{root}/{text}/**/<image stem>.txt`` holding its captions one per line; images and caption
+  files are matched by file stem. ``split`` restricts to the stems listed in
+  ``{root}/{split}/filenames.txt``. (The stackgan plugin's ``captions-reed`` reads Reed et al.'s
+  ``text_c10`` copies this way, with StackGAN's own file lists.)
 * ``captions-jsonl``: a JSON-lines manifest, one ``{"image": PATH, "caption": TEXT or [TEXT, ...]}``
   per line, image paths relative to the manifest; lines naming the same image add captions.
 
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
 import torch
 
-from ganzoo.conditioning.embeddings import load_numpy_pickle
 from ganzoo.data.base import IMAGE_SUFFIXES, DataError, InMemoryDataset, existing_folder, offered_condition, read_images
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
@@ -32,7 +32,7 @@ TEXT_PORTS = Ports(channels=(1, 3), conditions=("none", "text"), features=frozen
 OFFERED = {"none": NO_CONDITION, "text": Condition("text")}
 
 
-def _captioned(
+def captioned(
     pairs: list[tuple[Path, list[str]]], *, what: str, name: str, resolution: int, load_size: int | None,
     channels: int, condition: Condition, skip_bad: bool,
 ) -> InMemoryDataset:
@@ -53,35 +53,20 @@ def read_caption_file(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
 
 
-def _split_stems(root: Path, split: str, what: str) -> set[str]:
-    folder = root / split
-    listing, pickled = folder / "filenames.txt", folder / "filenames.pickle"
-    if listing.is_file():
-        names = listing.read_text(encoding="utf-8").split()
-    elif pickled.is_file():
-        names = load_numpy_pickle(pickled)
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise DataError(f"{what}: {pickled} is not a list of file names")
-    else:
-        raise DataError(f"{what}: split {split!r} needs {listing} (one image name per line) or {pickled}")
-    return {Path(n).stem for n in names}
+def listed_names(root: Path, split: str, what: str) -> set[str]:
+    """The image stems of ``split``: ``{root}/{split}/filenames.txt``, one image name per line."""
+    listing = root / split / "filenames.txt"
+    if not listing.is_file():
+        raise DataError(f"{what}: split {split!r} needs {listing} (one image name per line)")
+    return {Path(n).stem for n in listing.read_text(encoding="utf-8").split()}
 
 
-@component("dataset", "captions-reed", ports=TEXT_PORTS)
-def captions_reed(
-    root: str,
-    split: str | None = None,
-    images: str = "images",
-    text: str = "text_c10",
-    resolution: int = 64,
-    load_size: int | None = None,
-    channels: int = 3,
-    condition: str = "text",
-    skip_bad: bool = False,
+def caption_folder(
+    base: Path, *, what: str, name: str, split: str | None, images: str, text: str, resolution: int, load_size: int | None,
+    channels: int, condition: str, skip_bad: bool, split_names: Callable[[Path, str, str], set[str]] = listed_names,
 ) -> InMemoryDataset:
-    """Images with caption files in the Reed et al. / StackGAN layout (``text_c10/<class>/<image>.txt``)."""
-    base = Path(root).expanduser()
-    what = f"captions-reed {base}"
+    """Images under ``base/images`` paired by file stem with caption files ``base/text/**/<stem>.txt``;
+    ``split`` keeps the stems ``split_names(base, split, what)`` lists (a family may read its own lists)."""
     provided = offered_condition(condition, OFFERED, what)  # before any file is read
     image_dir, text_dir = base / images, base / text
     for folder, parameter in ((image_dir, "images"), (text_dir, "text")):
@@ -89,20 +74,39 @@ def captions_reed(
     texts = {p.stem: p for p in sorted(text_dir.rglob("*.txt"))}
     paths = sorted(p for p in image_dir.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if split is not None:
-        wanted = _split_stems(base, split, what)
+        wanted = split_names(base, split, what)
         paths = [p for p in paths if p.stem in wanted]
     captions = {p: read_caption_file(texts[p.stem]) if p.stem in texts else [] for p in paths}
     uncaptioned = [p for p, lines in captions.items() if not lines]
     if uncaptioned and not skip_bad:
         raise DataError(
-            f"{what}: {len(uncaptioned)} images have no caption file {text_dir}/<class>/<stem>.txt "
+            f"{what}: {len(uncaptioned)} images have no caption file {text_dir}/<...>/<stem>.txt "
             f"(e.g. {uncaptioned[0]}); add captions or pass --skip-bad to skip them"
         )
     pairs = [(p, lines) for p, lines in captions.items() if lines]
     if not pairs:
         raise DataError(f"{what}: no captioned images found under {image_dir}")
-    return _captioned(pairs, what=what, name=f"captions-reed:{base.name}", resolution=resolution, load_size=load_size,
-                      channels=channels, condition=provided, skip_bad=skip_bad)
+    return captioned(pairs, what=what, name=name, resolution=resolution, load_size=load_size, channels=channels,
+                     condition=provided, skip_bad=skip_bad)
+
+
+@component("dataset", "captions-files", ports=TEXT_PORTS)
+def captions_files(
+    root: str,
+    split: str | None = None,
+    images: str = "images",
+    text: str = "text",
+    resolution: int = 64,
+    load_size: int | None = None,
+    channels: int = 3,
+    condition: str = "text",
+    skip_bad: bool = False,
+) -> InMemoryDataset:
+    """Images with a caption file each (``text/**/<image stem>.txt``, one caption per line)."""
+    base = Path(root).expanduser()
+    return caption_folder(base, what=f"captions-files {base}", name=f"captions-files:{base.name}", split=split, images=images,
+                          text=text, resolution=resolution, load_size=load_size, channels=channels, condition=condition,
+                          skip_bad=skip_bad)
 
 
 @component("dataset", "captions-jsonl", ports=TEXT_PORTS)
@@ -143,5 +147,5 @@ def captions_jsonl(
     pairs = [(p, c) for p, c in captions.items() if p.is_file()]
     if not pairs:
         raise DataError(f"{what}: none of the listed images exist")
-    return _captioned(pairs, what=what, name=f"captions-jsonl:{path.stem}", resolution=resolution, load_size=load_size,
+    return captioned(pairs, what=what, name=f"captions-jsonl:{path.stem}", resolution=resolution, load_size=load_size,
                       channels=channels, condition=provided, skip_bad=skip_bad)

@@ -2,23 +2,19 @@
 
 A :class:`KnownDataset` is a name with its archives as distributed (URLs, the checksum their
 publisher gives, how each unpacks) and what a good copy holds (file counts, image sizes). It
-enters the catalog through the registry: a dataset component decorated with :func:`reads` loads
-the data home's copy of the entry when its ``root`` is ``None``, and ``ganzoo data`` lists every
-entry some registered component reads. A plugin adds a dataset to the catalog the same way, from
-its ``ganzoo_components`` hook.
+enters the catalog through the registry: a dataset component decorated with
+:func:`ganzoo.data.home.reads` (or made by :func:`ganzoo.data.home.home_copy`) loads the data
+home's copy of the entry when its ``root`` is ``None``, and ``ganzoo data`` lists every entry
+some registered component reads. A plugin adds a dataset to the catalog the same way, from its
+``ganzoo_components`` hook (the stackgan plugin's ``cub200-reed`` and ``flowers102-reed`` do).
 """
 
 from __future__ import annotations
 
-import functools
-import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
 
 from ganzoo.errors import GanzooError
-
-if TYPE_CHECKING:
-    from ganzoo.registry import Component, Registry
+from ganzoo.registry import Registry, unknown_message
 
 #: where file hosts only serve a browser (Google Drive's confirmation page), ``--from FILE`` is the way.
 BROWSER_ONLY = "the host serves it to a browser only: download it there, then pass the file with --from"
@@ -88,40 +84,6 @@ class KnownDataset:
         return tuple(a for a in self.archives if not a.optional)
 
 
-def reads(entry: KnownDataset) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Make a dataset factory load the data home's copy of ``entry`` when its ``root`` is ``None``.
-
-    The factory must take ``root: str | None = None``; ``--data PATH`` still sets ``root``.
-    """
-
-    def wrap(factory: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(factory)
-        def load(*args: Any, root: str | None = None, **kwargs: Any) -> Any:
-            from ganzoo.data.home import locate
-
-            return factory(*args, root=str(locate(entry)) if root is None else root, **kwargs)
-
-        load.catalog_entry = entry  # type: ignore[attr-defined]
-        return load
-
-    return wrap
-
-
-def home_copy(loader: "Component", name: str, entry: KnownDataset, description: str, **defaults: Any) -> "Component":
-    """A thin dataset component reading the data home's copy of ``entry`` with ``loader``.
-
-    ``defaults`` fix the layout of the dataset as distributed (sub-folders, direction, size); they
-    stay parameters, so ``ganzoo info`` shows them and a preset may still change them. ``root``
-    defaults to the data home (``--data PATH`` sets it).
-    """
-    from ganzoo.registry import Component, with_defaults
-
-    load = reads(entry)(with_defaults(loader, root=None, **defaults))
-    load.__name__ = name.replace("-", "_")
-    load.__doc__ = description
-    return Component("dataset", name, load, description, ports=loader.ports, module=sys._getframe(1).f_globals.get("__name__", ""))
-
-
 @dataclass
 class Catalog:
     """Every known dataset and the dataset components that read it."""
@@ -131,13 +93,11 @@ class Catalog:
 
     def get(self, name: str) -> KnownDataset:
         if name not in self.entries:
-            from ganzoo.registry import unknown_message
-
             raise GanzooError(unknown_message("dataset", name, sorted(self.entries)) + " (see `ganzoo data list`)")
         return self.entries[name]
 
 
-def catalog(registry: "Registry") -> Catalog:
+def catalog(registry: Registry) -> Catalog:
     """The catalog from the registered dataset components (one entry may have several readers)."""
     found = Catalog()
     for item in registry.list("dataset"):
@@ -205,31 +165,6 @@ HORSE2ZEBRA = KnownDataset(
 _MNIST_MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 
 
-def _reed_text(dataset: str, captions_id: str, stackgan: str, embeddings_id: str, images: int) -> tuple[Archive, Archive]:
-    """Reed et al.'s captions (``cvpr2016_<dataset>``) and StackGAN's optional embeddings
-    (``<stackgan>.zip``) of one dataset: both on Google Drive, so browser-only and unchecksummed."""
-    captions = Archive(
-        part="captions",
-        filename=f"cvpr2016_{dataset}.tar.gz",
-        urls=(f"https://drive.google.com/open?id={captions_id}",),
-        checksum=None,
-        place=((f"cvpr2016_{dataset}/text_c10", "text_c10"),),
-        expect=Expect(counts=(("text_c10/*/*.txt", images),)),
-        note=BROWSER_ONLY,
-    )
-    embeddings = Archive(
-        part="embeddings",
-        filename=f"{stackgan}.zip",
-        urls=(f"https://drive.google.com/open?id={embeddings_id}",),
-        checksum=None,
-        place=((f"{stackgan}/train", "train"), (f"{stackgan}/test", "test")),
-        expect=Expect(counts=(("*/char-CNN-RNN-embeddings.pickle", 2), ("*/filenames.pickle", 2))),
-        optional=True,
-        note=BROWSER_ONLY + " (StackGAN's char-CNN-RNN embeddings and its train/test file lists)",
-    )
-    return captions, embeddings
-
-
 def _mnist_file(part: str, filename: str, md5: str) -> Archive:
     return Archive(
         part=part,
@@ -270,45 +205,4 @@ CIFAR10 = KnownDataset(
             expect=Expect(counts=(("data_batch_*.bin", 5), ("test_batch.bin", 1), ("batches.meta.txt", 1))),
         ),
     ),
-)
-
-CUB200_REED = KnownDataset(
-    name="cub200-reed",
-    title="Caltech-UCSD Birds-200-2011 (11,788 photos, 200 species) with the ten captions per image of Reed et al. (2016)",
-    size="1.1 GB images + 0.3 GB captions (+ optional StackGAN embeddings)",
-    licence="CUB-200-2011: research use, images from Flickr under their owners' terms; captions: Reed et al. 2016, research use",
-    homepage="https://www.vision.caltech.edu/datasets/cub_200_2011/",
-    archives=(
-        Archive(
-            part="images",
-            filename="CUB_200_2011.tgz",
-            urls=("https://data.caltech.edu/records/65de6-vp158/files/CUB_200_2011.tgz",),
-            checksum=Checksum("md5", "97eceeb196236b17998738112f37df78", "CaltechDATA"),
-            place=(("CUB_200_2011/images", "images"), ("CUB_200_2011/bounding_boxes.txt", "bounding_boxes.txt"),
-                   ("CUB_200_2011/images.txt", "images.txt"), ("CUB_200_2011/train_test_split.txt", "train_test_split.txt")),
-            expect=Expect(counts=(("images/*/*.jpg", 11788), ("images.txt", 1))),
-        ),
-        *_reed_text("cub", "0B0ywwgffWnLLZW9uVHNjb2JmNlE", "birds", "0B3y_msrWZaXLT1BZdVdycDY5TEE", 11788),
-    ),
-    notes="Captions and embeddings are on Google Drive (no published checksums): fetch them in a browser, then --from.",
-)
-
-FLOWERS102_REED = KnownDataset(
-    name="flowers102-reed",
-    title="Oxford-102 flowers (8,189 photos, 102 classes) with the ten captions per image of Reed et al. (2016)",
-    size="330 MB images + 0.2 GB captions (+ optional StackGAN embeddings)",
-    licence="Oxford-102 (Nilsback & Zisserman 2008): research use; captions: Reed et al. 2016, research use",
-    homepage="https://www.robots.ox.ac.uk/~vgg/data/flowers/102/",
-    archives=(
-        Archive(
-            part="images",
-            filename="102flowers.tgz",
-            urls=("https://www.robots.ox.ac.uk/~vgg/data/flowers/102/102flowers.tgz",),
-            checksum=Checksum("md5", "52808999861908f626f3c1f4e79d11fa", "torchvision"),
-            place=(("jpg", "jpg"),),
-            expect=Expect(counts=(("jpg/*.jpg", 8189),)),
-        ),
-        *_reed_text("flowers", "0B0ywwgffWnLLcms2WWJQRFNSWXM", "flowers", "0B3y_msrWZaXLaUc0UXpmcnhaVmM", 8189),
-    ),
-    notes="Captions and embeddings are on Google Drive (no published checksums): fetch them in a browser, then --from.",
 )

@@ -11,7 +11,8 @@ from pathlib import Path
 import torch
 
 from ganzoo.data.base import DataError, InMemoryDataset, offered_condition
-from ganzoo.data.catalog import CIFAR10, reads
+from ganzoo.data.catalog import CIFAR10
+from ganzoo.data.home import reads
 from ganzoo.data.mnist import resize
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component

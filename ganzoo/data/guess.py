@@ -2,7 +2,7 @@
 
 A preset that trains on built-in data names no path; ``--data PATH`` then needs a real loader, and
 the layout on disk says which: ``trainA/`` + ``trainB/`` (CycleGAN), ``train/A`` + ``train/B``
-(paired folders), A|B files (pix2pix), caption files (Reed et al.), a JSON-lines manifest, or class
+(paired folders), A|B files (pix2pix), a caption file per image (as Reed et al.'s ``text_c10``), a JSON-lines manifest, or class
 folders. A folder with a ``train/`` split is read at that split. Where the choice changes what is
 learned (captions built from class names), the guess comes with a note for the user.
 """
@@ -65,6 +65,11 @@ def _names_file(root: Path, classes: list[str]) -> str | None:
     return None
 
 
+def _text_folders(path: Path) -> list[str]:
+    """Folders of caption files: ``text`` or ``text_*`` (Reed et al.'s ``text_c10``)."""
+    return [p.name for p in _folders(path) if p.name == "text" or p.name.startswith("text_")]
+
+
 def guess_loader(path: Path, layout: str, condition: str) -> Guess:
     """The loader reading ``path`` for a task of ``layout`` (images, paired, unpaired) fed ``condition``.
 
@@ -87,8 +92,9 @@ def guess_loader(path: Path, layout: str, condition: str) -> Guess:
     if condition == "text":
         if path.is_file():
             return Guess("captions-jsonl", {"manifest": str(path)})
-        if (path / "images").is_dir() or any(path.glob("text_*")):
-            return Guess("captions-reed", root)
+        texts = _text_folders(path)
+        if (path / "images").is_dir() or texts:
+            return Guess("captions-files", {**root, **({"text": texts[0]} if texts else {})})
         read = path / TRAIN if split else path
         classes = [p.name for p in _folders(read)]
         if classes and not _images(read):
@@ -97,5 +103,5 @@ def guess_loader(path: Path, layout: str, condition: str) -> Guess:
             return Guess("image-folder", {**root, **split, "condition": "text", **({"class_names": names} if names else {})},
                          f"{path} has no caption files: captions are built from {named} (\"a photo of a ...\"), "
                          "so the model learns the classes, not free descriptions")
-        return Guess("captions-reed", root)
+        return Guess("captions-files", root)
     return Guess("image-folder", {**root, **split})

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganzoo.data.base import DataError, InMemoryDataset, existing_folder, offered_condition
-from ganzoo.data.catalog import MNIST, reads
+from ganzoo.data.catalog import MNIST
+from ganzoo.data.home import reads
 from ganzoo.interfaces import NO_CONDITION, Condition, Ports
 from ganzoo.registry import component
 

@@ -26,7 +26,7 @@ from ganzoo.config import ComponentConfig
 from ganzoo.data.augment import centre_crop, to_float
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.images import READABLE_SIDE, labelled_grid, sample_labels
-from ganzoo.interfaces import ReportProgress
+from ganzoo.interfaces import GenerativeTask, ReportProgress
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import ImageMetric, MetricError
 from ganzoo.metrics.extractors import FeatureExtractor
@@ -154,18 +154,6 @@ def describe_protocol(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-def is_generative(task: Any) -> bool:
-    return hasattr(task, "sample_inputs")
-
-
-def final_images(rendered: dict[str, Tensor]) -> Tensor:
-    """The finished images among a task's rendered outputs (``samples``, ``output`` or the last stage)."""
-    for key in ("samples", "output"):
-        if key in rendered:
-            return rendered[key]
-    return list(rendered.values())[-1]
-
-
 # ----------------------------------------------------------------------------------------------
 # Generative models
 # ----------------------------------------------------------------------------------------------
@@ -203,7 +191,7 @@ def latent_size(nets: dict[str, nn.Module]) -> int:
 
 
 @torch.no_grad()
-def generate(task: Any, nets: dict[str, nn.Module], conditions: Conditions, count: int, *, batch_size: int, seed: int,
+def generate(task: GenerativeTask, nets: dict[str, nn.Module], conditions: Conditions, count: int, *, batch_size: int, seed: int,
              device: torch.device, progress: ReportProgress | None = None) -> Tensor:
     """``count`` images (uint8, on the CPU) from noise seeded with ``seed``, in eval mode."""
     generator = torch.Generator().manual_seed(seed)
@@ -216,13 +204,13 @@ def generate(task: Any, nets: dict[str, nn.Module], conditions: Conditions, coun
             if isinstance(raw, Tensor):
                 raw = raw.to(device)
             inputs = task.sample_inputs(min(batch_size, count - start), raw, latent, generator, device)
-            images.append(to_rgb_uint8(final_images(task.render(nets, inputs))).cpu())
+            images.append(to_rgb_uint8(task.finished(task.render(nets, inputs))).cpu())
             if progress is not None:
                 progress("generate", min(start + batch_size, count), count)
     return torch.cat(images)
 
 
-def evaluate_generator(task: Any, nets: dict[str, nn.Module], dataset: InMemoryDataset, suite: MetricSuite, *, count: int,
+def evaluate_generator(task: GenerativeTask, nets: dict[str, nn.Module], dataset: InMemoryDataset, suite: MetricSuite, *, count: int,
                        batch_size: int = 64, seed: int = 0, device: torch.device = torch.device("cpu"), split: str | None = None,
                        reference_count: int | None = None, cache: Path | None = None, grid_size: int = 64,
                        reference: Reference | None = None, per_class: bool = True,

@@ -78,6 +78,16 @@ def read_meta(state: dict[str, Any]) -> dict[str, Any]:
     return json.loads(state["meta"])
 
 
+#: (kind, name) -> the plugin distribution a component moved to from the core. Runs and exports
+#: saved before the move record ``ganzoo`` as its provider; a missing one is asked for by its new home.
+MOVED_FROM_CORE: dict[tuple[str, str], str] = {
+    ("task", "paired"): "ganzoo-pix2pix",
+    ("dataset", "captions-reed"): "ganzoo-stackgan",
+    ("dataset", "cub200-reed"): "ganzoo-stackgan",
+    ("dataset", "flowers102-reed"): "ganzoo-stackgan",
+}
+
+
 @dataclass(frozen=True)
 class ComponentRecord:
     """A component a model is built from, and the distribution that provided it when saved."""
@@ -86,6 +96,12 @@ class ComponentRecord:
     name: str
     distribution: str
     version: str
+
+    @property
+    def provider(self) -> tuple[str, str]:
+        """(distribution, version) to install it from today: its plugin if it left the core since."""
+        moved = MOVED_FROM_CORE.get((self.kind, self.name)) if self.distribution in (CORE_DISTRIBUTION, *FORMER_CORE_DISTRIBUTIONS) else None
+        return (moved, "") if moved else (self.distribution, self.version)
 
 
 def components_of(mix: Mix, roles: Collection[str] | None = None) -> list[ComponentRecord]:
@@ -106,20 +122,22 @@ def components_of(mix: Mix, roles: Collection[str] | None = None) -> list[Compon
 def missing_components(records: list[ComponentRecord], registry: Registry) -> str | None:
     """``None`` when every recorded component is registered; else a message naming what is missing
     and the distributions to install (or the cause, where one is installed but broken)."""
-    missing: dict[tuple[str, str], list[str]] = {}
+    missing: dict[str, list[str]] = {}
+    versions: dict[str, str] = {}
     for record in records:
         if record.name not in registry.names(record.kind):
-            missing.setdefault((record.distribution, record.version), []).append(f"{record.kind} {record.name!r}")
+            distribution, version = record.provider
+            missing.setdefault(distribution, []).append(f"{record.kind} {record.name!r}")
+            versions[distribution] = versions.get(distribution) or version
     if not missing:
         return None
     broken = {b.distribution: b for b in plugins.host().broken}
-    for (distribution, _), what in missing.items():
+    for distribution, what in missing.items():
         if distribution in broken:
             return f"needs {', '.join(what)} from {distribution}, which is installed but failed to load: {broken[distribution].cause}"
-    needs = "; ".join(f"{', '.join(what)} from {dist} {version}" for (dist, version), what in missing.items())
-    distributions = [dist for dist, _ in missing]
+    needs = "; ".join(f"{', '.join(what)} from {' '.join(filter(None, (dist, versions[dist])))}" for dist, what in missing.items())
     core = {CORE_DISTRIBUTION, *FORMER_CORE_DISTRIBUTIONS}
-    hint = f"pip install --upgrade {CORE_DISTRIBUTION} (this is {__version__})" if core & set(distributions) else f"pip install {' '.join(distributions)}"
+    hint = f"pip install --upgrade {CORE_DISTRIBUTION} (this is {__version__})" if core & set(missing) else f"pip install {' '.join(missing)}"
     return f"needs {needs}, which {'is' if len(missing) == 1 else 'are'} not installed: {hint}"
 
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -56,10 +56,10 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def step_flops(trainer: Trainer) -> float:
-    """FLOPs of one training step of ``trainer`` (it trains that step)."""
+def step_flops(step: Callable[[], None]) -> float:
+    """FLOPs of one call of ``step`` (a training step, which it trains)."""
     with FlopCounterMode(display=False) as counter:
-        trainer.train_step()
+        step()
     return float(counter.get_total_flops())
 
 
@@ -76,20 +76,20 @@ def time_mode(config: TrainConfig, mode: str, steps: int, warmup: int, registry:
     config = dataclasses.replace(config, fast=MODES[mode], steps=warmup + steps + 1, epochs=None)
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-") as folder:
         trainer = Trainer(config, Path(folder) / "run", registry=registry)
-        device = trainer.runtime.device
-        trainer._train_mode()  # as `run` does: frozen parts (a Stage-I) stay in eval mode
+        device, train_step = trainer.runtime.device, trainer.train_step
+        trainer.train_mode()  # as `run` does: frozen parts (a Stage-I) stay in eval mode
         for step in range(warmup):
-            trainer.train_step()
+            train_step()
             done(step + 1)
         if flops is None:
-            flops = step_flops(trainer)
+            flops = step_flops(train_step)
             done(warmup + 1)
         synchronize(device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         start = time.perf_counter()
         for step in range(steps):
-            trainer.train_step()
+            train_step()
             done(total - steps + step + 1)  # no device sync: a queued step counts as done
         synchronize(device)
         seconds = (time.perf_counter() - start) / steps

@@ -9,17 +9,15 @@ reference features are computed once (and cached).
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import nn
 
 from ganzoo.config import TrainConfig
 from ganzoo.data.base import InMemoryDataset
-from ganzoo.interfaces import ReportProgress
+from ganzoo.interfaces import GenerativeTask, ReportProgress, Task, TranslationTask
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import MetricError
-from ganzoo.metrics.evaluate import build_suite, default_metrics, evaluate, evaluate_generator, final_images, is_generative
+from ganzoo.metrics.evaluate import build_suite, default_metrics, evaluate, evaluate_generator
 from ganzoo.metrics.reference import Reference
 from ganzoo.registry import Registry
 
@@ -30,7 +28,7 @@ EVAL_SEED_OFFSET = 54321
 class PeriodicEvaluation:
     """The run's evaluation: ``self(nets, device)`` -> ``{metric: value}``."""
 
-    def __init__(self, config: TrainConfig, task: Any, dataset: InMemoryDataset, registry: Registry) -> None:
+    def __init__(self, config: TrainConfig, task: Task, dataset: InMemoryDataset, registry: Registry) -> None:
         self.config, self.task, self.dataset = config, task, dataset
         self.names = list(config.eval_metrics) or default_metrics(task)[:1]
         try:
@@ -45,14 +43,16 @@ class PeriodicEvaluation:
         config = self.config
         references = config.eval_reference_count or config.eval_count
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):  # training's random state is untouched
-            if is_generative(self.task):
+            if isinstance(self.task, GenerativeTask):
                 result = evaluate_generator(self.task, nets, self.dataset, self.suite, count=config.eval_count, batch_size=config.batch_size,
                                             seed=self.seed, device=device, reference=self.reference, per_class=False,
                                             reference_count=references, progress=progress)
                 self.reference = result.reference
             else:
+                assert isinstance(self.task, TranslationTask)
+                translator = self.task
                 with evaluating(nets.values()):
-                    result = evaluate(lambda source: final_images(self.task.render(nets, {"source": source})), self.dataset, self.suite,
+                    result = evaluate(lambda source: translator.translate(nets, source).output, self.dataset, self.suite,
                                       count=config.eval_count, batch_size=config.batch_size, seed=self.seed, device=device,
                                       reference=self.reference, reference_count=references, progress=progress)
                 self.reference = result.reference

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 import torch
 import torch.distributed as dist
@@ -83,6 +84,15 @@ class Runtime:
             torch.backends.cudnn.allow_tf32 = True
             torch.backends.cudnn.benchmark = True
         return cls(resolved, precision, rank, world)
+
+    def environment(self) -> dict[str, Any]:
+        """Where a run trains, for its report: device and its name, precision, processes, versions."""
+        if self.device.type == "cuda":
+            name = torch.cuda.get_device_name(self.device)
+        else:
+            name = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads"
+        return {"device": str(self.device), "device_name": name, "precision": self.precision, "processes": self.world,
+                "torch": torch.__version__, "python": platform.python_version()}
 
     @property
     def is_main(self) -> bool:

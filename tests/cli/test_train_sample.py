@@ -79,13 +79,15 @@ def test_init_from_flag_and_steps_over_preset_epochs(tiny_host, in_tmp):
 
 
 def test_data_path_picks_the_real_loader_of_the_task(tiny_host, in_tmp):
+    from ganzoo_pix2pix.task import PairedTask
+
     from ganzoo.cli.flags import data_overrides
-    from ganzoo.train.tasks import AdversarialTask, PairedTask, TextConditionalTask
+    from ganzoo.tasks import AdversarialTask, TextConditionalTask
 
     registry = tiny_host.registry
     (in_tmp / "captions.jsonl").write_text("")
     assert data_overrides(in_tmp, "shapes", AdversarialTask, registry) == {"dataset.name": "image-folder", "dataset.root": str(in_tmp)}
     assert data_overrides(in_tmp, "shapes-paired", PairedTask, registry)["dataset.name"] == "aligned"
     assert data_overrides(in_tmp / "captions.jsonl", "shapes", TextConditionalTask, registry)["dataset.manifest"].endswith("captions.jsonl")
-    assert data_overrides(in_tmp, "shapes", TextConditionalTask, registry)["dataset.name"] == "captions-reed"
+    assert data_overrides(in_tmp, "shapes", TextConditionalTask, registry)["dataset.name"] == "captions-files"
     assert data_overrides(in_tmp, "image-folder", AdversarialTask, registry) == {"dataset.root": str(in_tmp)}

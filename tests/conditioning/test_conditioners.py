@@ -3,7 +3,6 @@ downloads), class embeddings, and precomputed embeddings read only from code-fre
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 import torch
 
 from ganzoo.conditioning import ClipTextEncoder, ConditionerError, PrecomputedEmbeddings, write_embeddings
-from ganzoo.conditioning.embeddings import load_numpy_pickle
 from ganzoo.conditioning.text import import_clip
 from ganzoo.interfaces import Condition, Conditioner
 from ganzoo.plugins import registry
@@ -154,20 +152,3 @@ def test_precomputed_embeddings_refuse_other_formats(tmp_path: Path) -> None:
         PrecomputedEmbeddings(str(path))
     with pytest.raises(ConditionerError, match="absent.pt .*does not exist"):
         PrecomputedEmbeddings(str(tmp_path / "absent.pt"))
-
-
-class Exploit:
-    """Unpickling this would run a shell command."""
-
-    def __reduce__(self):
-        return (os.system, ("echo pwned",))
-
-
-def test_stackgan_pickles_are_read_without_running_code(tmp_path: Path) -> None:
-    safe = tmp_path / "arrays.pickle"
-    safe.write_bytes(pickle.dumps(np.arange(6, dtype=np.float32).reshape(2, 3), protocol=2))
-    assert load_numpy_pickle(safe).tolist() == [[0, 1, 2], [3, 4, 5]]
-    evil = tmp_path / "evil.pickle"
-    evil.write_bytes(pickle.dumps(Exploit()))
-    with pytest.raises(ConditionerError, match=r"evil\.pickle: refusing to load (posix|nt)\.system"):
-        load_numpy_pickle(evil)

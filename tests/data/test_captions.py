@@ -1,10 +1,9 @@
-"""Captioned loaders: the Reed/StackGAN layout and JSON-lines manifests, with caption rotation
+"""Captioned loaders: a caption file per image and JSON-lines manifests, with caption rotation
 and validation (captions from class names are tested with the image-folder loader)."""
 
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import torch
 from PIL import Image
 
 from ganzoo.data.base import DataError
-from ganzoo.data.captions import captions_jsonl, captions_reed
+from ganzoo.data.captions import captions_files, captions_jsonl
 from ganzoo.interfaces import Condition
 from ganzoo.plugins import registry
 
@@ -22,23 +21,23 @@ def write_image(path: Path, colour: tuple[int, int, int] = (255, 0, 0), size: in
     Image.new("RGB", (size, size), colour).save(path)
 
 
-def write_reed(root: Path, captions: dict[str, list[str]]) -> None:
-    """``images/001.cls/<stem>.png`` with ``text_c10/001.cls/<stem>.txt`` per entry."""
+def write_captioned(root: Path, captions: dict[str, list[str]]) -> None:
+    """``images/001.cls/<stem>.png`` with ``text/001.cls/<stem>.txt`` per entry."""
     for stem, lines in captions.items():
         write_image(root / "images" / "001.cls" / f"{stem}.png")
-        (root / "text_c10" / "001.cls").mkdir(parents=True, exist_ok=True)
-        (root / "text_c10" / "001.cls" / f"{stem}.txt").write_text("\n".join(lines) + "\n")
+        (root / "text" / "001.cls").mkdir(parents=True, exist_ok=True)
+        (root / "text" / "001.cls" / f"{stem}.txt").write_text("\n".join(lines) + "\n")
 
 
-@pytest.mark.parametrize("name", ["captions-reed", "captions-jsonl"])
+@pytest.mark.parametrize("name", ["captions-files", "captions-jsonl"])
 def test_captioned_datasets_are_registered_for_text(name: str) -> None:
     item = registry().get("dataset", name)
     assert "text" in item.ports.conditions and "images" in item.ports.features
 
 
-def test_reed_layout_pairs_images_with_their_caption_files(tmp_path: Path) -> None:
-    write_reed(tmp_path, {"a": ["a red bird", "a bird with red wings", "red"], "b": ["a blue bird"]})
-    data = captions_reed(root=str(tmp_path), resolution=8)
+def test_caption_files_are_paired_with_their_images(tmp_path: Path) -> None:
+    write_captioned(tmp_path, {"a": ["a red bird", "a bird with red wings", "red"], "b": ["a blue bird"]})
+    data = captions_files(root=str(tmp_path), resolution=8)
     assert len(data) == 2 and data.condition == Condition("text") and data.layout == "images"
     assert data[0]["image"].shape == (3, 8, 8) and data[0]["image"].dtype == torch.uint8
     assert data.captions == [["a red bird", "a bird with red wings", "red"], ["a blue bird"]]
@@ -48,26 +47,23 @@ def test_reed_layout_pairs_images_with_their_caption_files(tmp_path: Path) -> No
     assert data.batch(torch.tensor([0, 0]), torch.tensor([1, 1]))["caption"] == [drawn[1]] * 2
 
 
-def test_reed_layout_reports_images_without_captions(tmp_path: Path) -> None:
-    write_reed(tmp_path, {"a": ["a red bird"]})
+def test_images_without_caption_files_are_reported(tmp_path: Path) -> None:
+    write_captioned(tmp_path, {"a": ["a red bird"]})
     write_image(tmp_path / "images" / "001.cls" / "lonely.png")
     with pytest.raises(DataError, match=r"1 images have no caption file .*lonely\.png.*--skip-bad"):
-        captions_reed(root=str(tmp_path), resolution=8)
-    assert len(captions_reed(root=str(tmp_path), resolution=8, skip_bad=True)) == 1
+        captions_files(root=str(tmp_path), resolution=8)
+    assert len(captions_files(root=str(tmp_path), resolution=8, skip_bad=True)) == 1
     with pytest.raises(DataError, match=r"no folder .*captions \(parameter text='captions'\)"):
-        captions_reed(root=str(tmp_path), text="captions", resolution=8)
+        captions_files(root=str(tmp_path), text="captions", resolution=8)
 
 
-def test_reed_split_lists_select_images(tmp_path: Path) -> None:
-    write_reed(tmp_path, {"a": ["one"], "b": ["two"], "c": ["three"]})
+def test_split_lists_select_images(tmp_path: Path) -> None:
+    write_captioned(tmp_path, {"a": ["one"], "b": ["two"], "c": ["three"]})
     (tmp_path / "train").mkdir()
     (tmp_path / "train" / "filenames.txt").write_text("001.cls/a\n001.cls/c\n")
-    assert [c[0] for c in captions_reed(root=str(tmp_path), split="train", resolution=8).captions] == ["one", "three"]
-    (tmp_path / "test").mkdir()
-    (tmp_path / "test" / "filenames.pickle").write_bytes(pickle.dumps(["001.cls/b"], protocol=2))
-    assert captions_reed(root=str(tmp_path), split="test", resolution=8).captions == [["two"]]
-    with pytest.raises(DataError, match="split 'valid' needs"):
-        captions_reed(root=str(tmp_path), split="valid", resolution=8)
+    assert [c[0] for c in captions_files(root=str(tmp_path), split="train", resolution=8).captions] == ["one", "three"]
+    with pytest.raises(DataError, match=r"split 'valid' needs .*valid/filenames\.txt \(one image name per line\)$"):
+        captions_files(root=str(tmp_path), split="valid", resolution=8)
 
 
 def test_jsonl_manifest_merges_captions_per_image(tmp_path: Path) -> None:
@@ -108,6 +104,6 @@ def test_jsonl_missing_images_fail_or_are_skipped(tmp_path: Path) -> None:
 
 
 def test_captioned_data_refuses_class_condition(tmp_path: Path) -> None:
-    write_reed(tmp_path, {"a": ["one"]})
+    write_captioned(tmp_path, {"a": ["one"]})
     with pytest.raises(DataError, match="provides the conditions none or text, not 'class'"):
-        captions_reed(root=str(tmp_path), resolution=8, condition="class")
+        captions_files(root=str(tmp_path), resolution=8, condition="class")

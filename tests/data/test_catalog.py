@@ -4,7 +4,9 @@ plain files and CIFAR-10's binary archive install with --from and load from the 
 from __future__ import annotations
 
 import io
+import json
 import tarfile
+import types
 from pathlib import Path
 
 import pytest
@@ -14,10 +16,12 @@ from click.testing import CliRunner
 from ganzoo import plugins
 from ganzoo.cli import cli
 from ganzoo.data.base import DataError
-from ganzoo.data.catalog import BROWSER_ONLY, catalog
+from ganzoo.data.catalog import BROWSER_ONLY, Archive, Expect, KnownDataset, catalog
 from ganzoo.data.cifar import RECORD, cifar10
-from ganzoo.data.home import data_home
+from ganzoo.data.folder import image_folder
+from ganzoo.data.home import data_home, home_copy
 from ganzoo.data.mnist import mnist
+from ganzoo.hookspecs import hookimpl
 from tests.conftest import make_tiny_host
 from tests.data.test_mnist import write_mnist
 
@@ -106,13 +110,18 @@ def test_cifar10_binary_archive_installs_and_loads(home, tmp_path):
     assert RECORD == 3073
 
 
-def test_a_part_behind_a_browser_names_the_page_and_from(home):
-    result = CliRunner().invoke(cli, ["data", "get", "flowers102-reed", "--part", "captions"])
-    assert result.exit_code == 1 and result.output.strip().count("\n") == 0
-    assert "drive.google.com" in result.output and "--part captions --from FILE" in result.output
-
-
-def test_from_a_file_of_an_unknown_name_asks_for_the_part(home, tmp_path):
-    (tmp_path / "renamed.tgz").write_bytes(b"x")
-    result = CliRunner().invoke(cli, ["data", "get", "cub200-reed", "--from", str(tmp_path / "renamed.tgz")])
-    assert result.exit_code == 1 and "--part" in result.output and "captions = cvpr2016_cub.tar.gz" in result.output
+def test_a_plugin_adds_a_dataset_to_the_catalog_through_its_components(home, tmp_path):
+    """No hook of its own: a plugin's dataset component reading the data home (``home_copy``) puts
+    its entry in ``ganzoo data list`` and makes ``ganzoo data get NAME`` work, as the core's do."""
+    entry = KnownDataset(name="toys", title="Toy photos", size="1 kB", licence="CC0", homepage="https://example.org/toys",
+                         archives=(Archive(part="images", filename="toys.zip", urls=("https://example.org/toys.zip",), checksum=None,
+                                           expect=Expect(counts=(("*.png", 1),))),))
+    toys = types.ModuleType("toys_plugin")
+    toys.ganzoo_components = hookimpl(lambda: [home_copy(image_folder, "toys", entry, "Toy photos.")])
+    host = make_tiny_host()
+    assert host.register(toys, "toys", "toys-plugin", "1.0"), host.broken
+    plugins.reset(host)
+    listed = json.loads(CliRunner().invoke(cli, ["data", "list", "--json"]).output)
+    assert {"toys": ["toys"]}.items() <= {row["name"]: row["read_by"] for row in listed["datasets"]}.items()
+    with pytest.raises(DataError, match=r"toys is not in the data home .*`ganzoo data get toys`"):
+        plugins.registry().create("dataset", "toys")

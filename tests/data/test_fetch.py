@@ -18,8 +18,8 @@ from ganzoo import plugins
 from ganzoo.cli import cli
 from ganzoo.data import fetch
 from ganzoo.data.base import DataError
-from ganzoo.data.catalog import Archive, Checksum, Expect, KnownDataset, reads
-from ganzoo.data.home import read_record
+from ganzoo.data.catalog import Archive, Checksum, Expect, KnownDataset
+from ganzoo.data.home import read_record, reads
 from ganzoo.fetch import OFFLINE_ENV
 from ganzoo.registry import component
 from tests.conftest import make_tiny_host

@@ -35,12 +35,14 @@ def test_paired_reads_a_and_b_folders_or_aligned_files(tmp_path: Path) -> None:
     assert (one_split.name, one_split.arguments) == ("aligned", {"root": str(tmp_path / "aligned"), "split": "train"})
 
 
-def test_text_reads_manifests_reed_captions_or_builds_captions_from_class_names(tmp_path: Path) -> None:
+def test_text_reads_manifests_caption_files_or_builds_captions_from_class_names(tmp_path: Path) -> None:
     manifest = tmp_path / "captions.jsonl"
     manifest.write_text("")
     assert guess_loader(manifest, "images", "text").arguments == {"manifest": str(manifest)}
     image(tmp_path / "birds" / "images" / "001.x" / "a.jpg")
-    assert guess_loader(tmp_path / "birds", "images", "text").name == "captions-reed"
+    assert guess_loader(tmp_path / "birds", "images", "text").name == "captions-files"
+    (tmp_path / "birds" / "text_c10").mkdir()  # Reed et al.'s folder of caption files
+    assert guess_loader(tmp_path / "birds", "images", "text").arguments == {"root": str(tmp_path / "birds"), "text": "text_c10"}
 
     flowers = tmp_path / "flowers"
     for folder in ("1", "2"):

@@ -179,8 +179,9 @@ def test_the_core_alone_lists_and_names_the_missing_plugins(wheels, third_party,
     assert {("loss", "bce"), ("loss", "nonsaturating")} <= {(c["kind"], c["name"]) for c in listed["components"]}
     assert listed["missing_plugins"]["stackgan-patchgan"] == ["ganzoo-stackgan", "ganzoo-pix2pix"]
     rows = {row["name"]: row for row in json.loads(ganzoo_in(core, "presets", "--json", cwd=tmp_path).stdout)}
-    assert set(rows) == {"demo", "stackgan-patchgan", "dcgan-hinge-sn"}
+    assert set(rows) == {"demo", "stackgan-patchgan", "dcgan-hinge-sn", "lsgan-sn-text-flowers"}
     assert rows["demo"]["missing"] == ["ganzoo-pix2pix"]
+    assert rows["lsgan-sn-text-flowers"]["missing"] == ["ganzoo-dcgan", "ganzoo-lsgan-sn", "ganzoo-stackgan"]
     refused = ganzoo_in(core, "train", "demo", "--device", "cpu", cwd=tmp_path, check=False)
     assert refused.returncode == 1
     assert refused.stderr.strip() == "Error: preset 'demo' needs ganzoo-pix2pix, which is not installed: pip install ganzoo-pix2pix"

@@ -16,9 +16,11 @@ import pytest
 import torch
 
 from ganzoo.config import FAST_AUTO_ON_CUDA
+from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
 from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.train.batches import Batches
 from ganzoo.train.fast import capture_blocker
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import fast_enabled
@@ -132,7 +134,7 @@ def test_resume_with_the_fast_step_is_exact(tiny_host, in_tmp, first):
     assert resumed.optimizers["D"].param_groups[0]["lr"] is held  # the tensor a graph reads stays put
     a, b = flat_state(straight), flat_state(resumed)
     assert not [k for k in a if not torch.equal(a[k], b[k])]
-    assert torch.equal(straight.augment_rng.get_state(), resumed.augment_rng.get_state())
+    assert torch.equal(straight.batches.rng.get_state(), resumed.batches.rng.get_state())
 
 
 def test_eager_run_resumes_a_fast_checkpoint_with_float_learning_rates(tiny_host, in_tmp):
@@ -153,25 +155,47 @@ def test_auto_is_on_for_cuda_only_and_bad_modes_are_refused():
         fast_enabled("fastest", torch.device("cpu"))
 
 
-def fake_trainer(device: str = "cuda", world: int = 1, captions: Any = None, flip: bool = False) -> SimpleNamespace:
-    dataset = SimpleNamespace(batch=lambda indices: {}, captions=captions)
-    config = SimpleNamespace(augment=SimpleNamespace(flip=flip, jitter=0), resolution=32)
-    return SimpleNamespace(runtime=SimpleNamespace(device=torch.device(device), world=world), dataset=dataset, config=config)
+class ItemsOnly(torch.utils.data.Dataset):
+    """A map-style dataset of dict items that does not declare DeviceBatching."""
+
+    def __init__(self, data: InMemoryDataset) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self.data[index]
 
 
-@pytest.mark.parametrize(("trainer", "reason"), [
-    (fake_trainer("cpu"), "no CUDA graphs on cpu"),
-    (fake_trainer(world=2), "data-parallel"),
-    (fake_trainer(captions=[["a red square"]]), "captions are Python strings"),
-    (SimpleNamespace(**{**vars(fake_trainer()), "dataset": object()}), "no device `batch`"),
+def batches(captions: Any = None, flip: bool = False, device_batching: bool = True) -> Batches:
+    images = {"image": torch.arange(2 * 3 * 8 * 8).reshape(2, 3, 8, 8).to(torch.uint8)}
+    data = InMemoryDataset(images, resolution=8, captions=captions, labels=torch.tensor([0, 1]), num_classes=2)
+    config = SimpleNamespace(batch_size=2, resolution=8, seed=0, augment=SimpleNamespace(flip=flip, jitter=0))
+    return Batches(data if device_batching else ItemsOnly(data), config, torch.device("cpu"))
+
+
+@pytest.mark.parametrize(("device", "world", "kind", "reason"), [
+    ("cpu", 1, {}, "no CUDA graphs on cpu"),
+    ("cuda", 2, {}, "data-parallel"),
+    ("cuda", 1, {"captions": [["a red square"], ["a blue circle"]]}, "(caption: Python strings made on the host"),
+    ("cuda", 1, {"device_batching": False}, "no DeviceBatching dataset"),
 ])
-def test_what_cannot_be_captured_says_why_in_one_line(trainer, reason):
-    note = capture_blocker(trainer)
+def test_what_cannot_be_captured_says_why_in_one_line(device, world, kind, reason):
+    note = capture_blocker(torch.device(device), world, batches(**kind))
     assert reason in note and "\n" not in note and note.endswith("the static step runs eagerly")
 
 
 def test_a_capturable_run_has_no_blocker():
-    assert capture_blocker(fake_trainer(flip=True)) is None
+    assert capture_blocker(torch.device("cuda"), 1, batches(flip=True)) is None
+
+
+def test_a_dataset_without_device_batching_gives_the_same_batches_from_the_host():
+    device, host = batches(), batches(device_batching=False)
+    assert not device.on_host and host.on_host
+    for step in range(3):
+        a, b = device.at(step), host.at(step)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_fast_on_the_cpu_notes_that_it_runs_eagerly(tiny_host, in_tmp):

@@ -1,13 +1,18 @@
 """The training loop: runs, exact resume, learning, run folder contents, refused input."""
 
 import json
+import os
+import socket
+from types import SimpleNamespace
 
 import pytest
 import torch
 
 from ganzoo.errors import GanzooError
+from ganzoo.interfaces import Phase, critic_steps
 from ganzoo.presets import load_book
 from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.runs.lock import LOCK, RunFolderLocked
 from ganzoo.train.loop import IndexStream, Trainer
 
 
@@ -43,7 +48,7 @@ def test_resume_is_exact(tiny_host, in_tmp, preset):
     assert a.keys() == b.keys()
     different = [k for k in a if not torch.equal(a[k], b[k])]
     assert not different, different[:5]
-    assert torch.equal(straight.augment_rng.get_state(), second.augment_rng.get_state())
+    assert torch.equal(straight.batches.rng.get_state(), second.batches.rng.get_state())
     steps = [json.loads(line)["step"] for line in (in_tmp / "resumed" / "metrics.jsonl").read_text().splitlines()]
     assert steps == [2, 3, 4, 6]
 
@@ -147,8 +152,36 @@ def test_scalars_go_to_tensorboard_when_available(tiny_host, in_tmp, monkeypatch
         def close(self):
             recorded.append(("closed", -1))
 
-    monkeypatch.setattr("ganzoo.train.loop.open_tensorboard", lambda run_dir: Writer())
-    monkeypatch.setattr("ganzoo.train.loop.tensorboard_folder", lambda mode, run_dir: run_dir / "tensorboard")  # as if installed
+    monkeypatch.setattr("ganzoo.runs.writer.open_tensorboard", lambda folder: Writer())
+    monkeypatch.setattr("ganzoo.runs.writer.tensorboard_folder", lambda mode, run_dir: run_dir / "tensorboard")  # as if installed
     make("tiny", in_tmp / "tb", steps=2).run()
     assert ("D/loss", 2) in recorded and ("G/loss", 2) in recorded and recorded[-1][0] == "closed"
     assert ("samples", 2) in recorded  # the sample grid, as an image
+
+
+def test_phase_repeats_are_a_number_or_a_function_of_the_config():
+    config = SimpleNamespace(n_critic=3)
+    assert Phase("D", ("discriminator",), repeats=critic_steps).times(config) == 3
+    assert Phase("G", ("generator",), repeats=2).times(config) == 2
+    assert Phase("G", ("generator",)).times(config) == 1
+    with pytest.raises(TypeError, match="repeats must be an int or a function of the config"):
+        Phase("D", ("discriminator",), repeats="n_critic")
+    with pytest.raises(ValueError, match="at least once"):
+        Phase("D", ("discriminator",), repeats=lambda config: 0).times(config)
+
+
+def test_n_critic_repeats_the_discriminator_phase(tiny_host, in_tmp):
+    trainer = make("tiny", in_tmp / "run", n_critic=2)
+    calls, phase_loss = [], trainer.task.phase_loss
+    trainer.task.phase_loss = lambda phase, nets, batch: calls.append(phase) or phase_loss(phase, nets, batch)
+    trainer.train_step()
+    assert calls == ["D", "D", "G"]
+
+
+def test_a_resumed_run_takes_the_folder_before_it_loads_the_checkpoint(tiny_host, in_tmp):
+    make("tiny", in_tmp / "run", steps=2).run()
+    (in_tmp / "run" / LOCK).write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname()}))
+    trainer = Trainer(load_book().resolve("tiny", {"steps": 4}), in_tmp / "run", resume=True)
+    with pytest.raises(RunFolderLocked, match=f"in use by process {os.getppid()}"):
+        trainer.run()
+    assert trainer.step == 0  # nothing was read from a folder another process writes

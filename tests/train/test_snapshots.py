@@ -126,7 +126,8 @@ class RecordingWriter:
 def test_sample_grids_reach_tensorboard_as_labelled_images(tiny_host, in_tmp):
     trainer = make(in_tmp / "run", snapshot_every=0)
     writer = RecordingWriter()
-    path = trainer.save_samples(writer)
+    trainer.writer.tensorboard = writer
+    path = trainer.save_samples()
     ((tag, shape, step, layout),) = writer.images
     assert tag == "samples" and step == 0 and layout == "HWC" and shape[2] == 3
     from PIL import Image

@@ -3,12 +3,12 @@
 from ganzoo.hookspecs import hookimpl
 from ganzoo.presets import package_presets
 from ganzoo.registry import Component, collect
-from ganzoo_pix2pix import patchgan, resnet, unet
+from ganzoo_pix2pix import patchgan, resnet, task, unet
 
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return collect(unet, resnet, patchgan)
+    return collect(unet, resnet, patchgan, task)
 
 
 @hookimpl

@@ -99,6 +99,7 @@ def test_translate_one_image_to_a_file_and_aligned_halves(run: Path, tmp_path: P
     [
         (["--direction", "BtoA"], "trained AtoB and only translates that way"),
         (["-o", "{input}"], "the outputs would overwrite the input images"),
+        (["--heatmap"], "--extra heatmap: this model has no such extra output; it declares: none"),
     ],
 )
 def test_translate_refuses_bad_requests(run: Path, tmp_path: Path, extra: list[str], message: str) -> None:

@@ -1,13 +1,15 @@
 """Entry point of the stackgan plugin: hands its components to ganzoo.
 
 Generators ``stackgan-stage1`` and ``stackgan-stage2``, discriminator ``stackgan`` (its depth
-follows the resolution, so it serves both stages) and task ``text-conditional-stacked``.
+follows the resolution, so it serves both stages), task ``text-conditional-stacked``, and the
+datasets ``captions-reed``, ``cub200-reed`` and ``flowers102-reed`` (with their catalog entries).
 """
 
 from ganzoo.hookspecs import hookimpl
 from ganzoo.interfaces import Ports
 from ganzoo.presets import package_presets
-from ganzoo.registry import Component, component
+from ganzoo.registry import Component, collect, component
+from ganzoo_stackgan import data
 from ganzoo_stackgan.stage1 import StageOneGenerator, TextMatchingDiscriminator
 from ganzoo_stackgan.stage2 import StageTwoGenerator
 from ganzoo_stackgan.task import StackedTextConditionalTask
@@ -35,7 +37,7 @@ stacked_task = component("task", "text-conditional-stacked")(StackedTextConditio
 
 @hookimpl
 def ganzoo_components() -> list[Component]:
-    return [stage1_generator, stage2_generator, discriminator, stacked_task]
+    return [stage1_generator, stage2_generator, discriminator, stacked_task, *collect(data)]
 
 
 @hookimpl

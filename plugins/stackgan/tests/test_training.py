@@ -52,7 +52,7 @@ def test_stage2_starts_from_the_stage1_run_and_keeps_it_frozen(tmp_path: Path) -
     stage2.run()
     # still the same after Stage-II training steps, in the EMA copy too (whose BatchNorm
     # statistics the loop re-estimates for sampling: Stage-I's must be left alone)
-    assert unchanged(stage2.nets["generator"]) and unchanged(stage2.ema["generator"])
+    assert unchanged(stage2.nets["generator"]) and unchanged(stage2.ema.nets["generator"])
     assert not torch.equal(stage2.nets["generator"].refine[0].body[0].weight, refine_before)
 
     images = load(tmp_path / "s2").sample(3, prompts=["a red circle on a blue background"], seed=1)

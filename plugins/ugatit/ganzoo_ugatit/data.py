@@ -7,7 +7,8 @@ and ``b`` are unrelated. It reads the same data home copy as ``facades`` (``ganz
 
 from __future__ import annotations
 
-from ganzoo.data.catalog import FACADES, home_copy
+from ganzoo.data.catalog import FACADES
+from ganzoo.data.home import home_copy
 from ganzoo.data.unpaired import unpaired
 
 facades_unpaired = home_copy(unpaired, "facades-unpaired", FACADES,

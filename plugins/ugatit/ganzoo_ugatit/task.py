@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.interfaces import Loss, Phase, Task
+from ganzoo.interfaces import ExtraOutput, Loss, Phase, Translation, TranslationTask
 from ganzoo.registry import component
 from ganzoo_ugatit.nets import heatmap_image
 
@@ -27,7 +27,7 @@ TRANSLATIONS = {"b": ("gen_ab", "a"), "a": ("gen_ba", "b")}
 DIRECTION_ROLES = {"AtoB": "gen_ab", "BtoA": "gen_ba"}
 
 
-class UGATITTask(Task):
+class UGATITTask(TranslationTask):
     """UGATIT (Kim et al. 2020): two CAM generators, four CAM discriminators, cycle/identity/CAM losses.
 
     Reads unpaired batches with ``a`` and ``b`` images; the weights are the paper's by default.
@@ -43,6 +43,9 @@ class UGATITTask(Task):
     role_conditions: ClassVar[dict[str, str]] = {role: "image" for role in GENERATORS}
     #: every network must declare the ``cam`` feature: the task reads CAM logits and heat-maps.
     requires: ClassVar[dict[str, frozenset[str]]] = {role: frozenset({"cam"}) for role in (*GENERATORS, *DISCRIMINATORS)}
+    extras: ClassVar[tuple[ExtraOutput, ...]] = (
+        ExtraOutput("heatmap", "where the generator's attention (CAM) looked, brightest where the domains differ most"),
+    )
 
     def __init__(
         self,
@@ -132,13 +135,7 @@ class UGATITTask(Task):
 
     @torch.no_grad()
     def render(self, nets: dict[str, nn.Module], fixed: dict[str, Any]) -> dict[str, Tensor]:
-        """The training grid from ``a``/``b``: A, A->B, its heat-map, B, B->A, its heat-map.
-
-        Given ``source`` (and ``direction``, as ``ganzoo translate`` passes them) it translates
-        instead: ``input``, ``output`` and the attention ``heatmap``.
-        """
-        if "source" in fixed:
-            return self.translate(nets, fixed["source"], fixed.get("direction", "AtoB"))
+        """The training grid from ``a``/``b``: A, A->B, its heat-map, B, B->A, its heat-map."""
         columns: dict[str, Tensor] = {}
         for target, (role, source) in TRANSLATIONS.items():
             image = fixed[source]
@@ -149,12 +146,13 @@ class UGATITTask(Task):
         return columns
 
     @torch.no_grad()
-    def translate(self, nets: dict[str, nn.Module], source: Tensor, direction: str = "AtoB") -> dict[str, Tensor]:
-        """``source`` images of one domain into the other: ``input``, ``output``, ``heatmap``."""
+    def translate(self, nets: dict[str, nn.Module], source: Tensor, direction: str | None = None) -> Translation:
+        """``source`` images of one domain into the other (``AtoB`` unless told), with the heat-map."""
+        direction = direction or "AtoB"
         if direction not in DIRECTION_ROLES:
             raise ValueError(f"ugatit translates AtoB or BtoA, not direction {direction!r}")
         out = nets[DIRECTION_ROLES[direction]].forward_with_cam(source)
-        return {"input": source, "output": out.output, "heatmap": heatmap_image(out.heatmap, source.shape[-2:], source.shape[1])}
+        return Translation(out.output, {"heatmap": heatmap_image(out.heatmap, source.shape[-2:], source.shape[1])})
 
 
 def _bce(logits: Tensor, target: float) -> Tensor:

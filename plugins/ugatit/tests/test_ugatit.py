@@ -165,16 +165,16 @@ def test_render_shows_both_directions_with_heatmaps() -> None:
 def test_translate_picks_the_generator_of_the_direction(direction: str, role: str) -> None:
     task, nets = build_tiny()
     source = images(2)
-    out = task.render(nets, {"source": source, "direction": direction})
-    assert list(out) == ["input", "output", "heatmap"]
-    torch.testing.assert_close(out["output"], nets[role](None, source))
-    assert out["heatmap"].shape == source.shape
+    out = task.translate(nets, source, direction)
+    assert list(out.extras) == [extra.name for extra in task.extras] == ["heatmap"]
+    torch.testing.assert_close(out.output, nets[role](None, source))
+    assert out.extras["heatmap"].shape == source.shape
 
 
 def test_translate_refuses_an_unknown_direction() -> None:
     task, nets = build_tiny()
     with pytest.raises(ValueError, match="AtoB or BtoA, not direction 'AB'"):
-        task.render(nets, {"source": images(1), "direction": "AB"})
+        task.translate(nets, images(1), "AB")
 
 
 def test_negative_loss_weight_is_refused() -> None:
@@ -208,3 +208,9 @@ def test_train_then_translate_both_ways_with_heatmaps(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert Image.open(out / "red.png").size == (16, 16)
         assert Image.open(out / "red-heatmap.png").size == (16, 16)
+    # --heatmap is short for --extra heatmap; an extra the model does not declare is refused with those it does
+    result = CliRunner().invoke(cli, ["translate", str(run), str(inputs), "--extra", "heatmap", "-o", str(tmp_path / "x"), "--device", "cpu"])
+    assert result.exit_code == 0 and (tmp_path / "x" / "red-heatmap.png").is_file(), result.output
+    result = CliRunner().invoke(cli, ["translate", str(run), str(inputs), "--extra", "depth", "-o", str(tmp_path / "y"), "--device", "cpu"])
+    assert result.exit_code == 1 and "--extra depth: this model has no such extra output; it declares: heatmap (where" in result.output
+    assert not (tmp_path / "y").exists()

@@ -1,14 +1,17 @@
-"""The core tasks: unconditional, class-conditional, text-conditional and paired translation."""
+"""The generic tasks: unconditional, class-conditional and text-conditional generation.
+
+A family's own task (pix2pix's ``paired``, UGATIT's ``ugatit``) lives in its plugin and builds on
+:class:`ganzoo.interfaces.Task` and the helpers here, as any third party's would.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.interfaces import NO_CONDITION, Condition, Loss, Task, extra_generator_losses
+from ganzoo.interfaces import NO_CONDITION, Condition, GenerativeTask, Loss, extra_generator_losses
 from ganzoo.registry import component
 
 
@@ -30,7 +33,7 @@ def with_penalty(loss: Loss, total: Tensor, stats: dict[str, Tensor], discrimina
     return total + penalty
 
 
-class AdversarialTask(Task):
+class AdversarialTask(GenerativeTask):
     """Noise -> image GAN, unconditional or with the dataset's raw condition (a label)."""
 
     raw_key: str | None = None
@@ -140,49 +143,6 @@ class TextConditionalTask(AdversarialTask):
         }
 
 
-class PairedTask(Task):
-    """Paired image-to-image translation (pix2pix): conditional GAN loss + ``l1_weight`` x L1.
-
-    The discriminator sees the output (or target) with the source image as its condition.
-    """
-
-    condition_kind = "image"
-    layout = "paired"
-
-    def __init__(self, loss: Loss, l1_weight: float = 100.0) -> None:
-        super().__init__(loss)
-        if l1_weight < 0:
-            raise ValueError(f"l1_weight must be >= 0, got {l1_weight}")
-        self.l1_weight = l1_weight
-
-    def phase_loss(self, phase: str, nets: dict[str, nn.Module], batch: dict[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
-        G, D = nets["generator"], nets["discriminator"]
-        source, target = batch["source"], batch["image"]
-        if phase == "D":
-            with torch.no_grad():
-                fake = G(None, source)
-            real_logits, fake_logits = D(target, source), D(fake, source)
-            loss = 0.5 * (self.loss.real(real_logits) + self.loss.fake(fake_logits))
-            stats = {"D/real": real_logits.detach().mean(), "D/fake": fake_logits.detach().mean()}
-            loss = with_penalty(self.loss, loss, stats, D, target, fake, source)
-            return loss, {"D/loss": loss.detach(), **stats}
-        fake = G(None, source)
-        adversarial = self.loss.generator(D(fake, source))
-        l1 = F.l1_loss(fake, target)
-        loss = adversarial + self.l1_weight * l1
-        return loss, {"G/loss": loss.detach(), "G/adv": adversarial.detach(), "G/l1": l1.detach()}
-
-    def fixed_inputs(self, batch: dict[str, Any], latent_dim: int, generator: torch.Generator) -> dict[str, Any]:
-        return {"source": batch["source"], "target": batch["image"]}
-
-    @torch.no_grad()
-    def render(self, nets: dict[str, nn.Module], fixed: dict[str, Any]) -> dict[str, Tensor]:
-        output = nets["generator"](None, fixed["source"])
-        targets = {"target": fixed["target"]} if "target" in fixed else {}  # `ganzoo translate` has none
-        return {"input": fixed["source"], "output": output, **targets}
-
-
 unconditional = component("task", "unconditional")(AdversarialTask)
 class_conditional = component("task", "class-conditional")(ClassConditionalTask)
 text_conditional = component("task", "text-conditional")(TextConditionalTask)
-paired = component("task", "paired")(PairedTask)
