@@ -10,7 +10,8 @@ PLUGINS := $(wildcard plugins/*)
 $(BIN)/ganzoo: pyproject.toml $(addsuffix /pyproject.toml,$(PLUGINS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip "setuptools>=68,<81" wheel
-	$(BIN)/pip install --quiet --no-build-isolation -e ".[test]" $(addprefix -e ,$(PLUGINS))
+	$(BIN)/pip uninstall --quiet --yes ganzoo 2>/dev/null || true  # the core under its former name (now ganzoo-core), in an older .venv
+	$(BIN)/pip install --quiet --no-build-isolation -e ".[test,hub]" $(addprefix -e ,$(PLUGINS))
 	touch $@
 
 setup: $(BIN)/ganzoo

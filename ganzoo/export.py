@@ -47,7 +47,7 @@ from ganzoo.runs.checkpoint import (
     read_meta,
     resolved_meta,
 )
-from ganzoo.version import __version__
+from ganzoo.version import CORE_DISTRIBUTION, __version__
 
 #: the metadata key holding the JSON header.
 HEADER_KEY = "ganzoo"
@@ -164,7 +164,7 @@ def _validated(path: Path, header: Any, tensors: dict[str, Tensor]) -> Export:
         raise broken("expected a JSON object")
     version = header.get("format")
     if isinstance(version, int) and version > FORMAT:
-        raise ExportError(f"{path} was written by a newer ganzoo ({header.get('ganzoo', '?')}, format {version}); upgrade ganzoo")
+        raise ExportError(f"{path} was written by a newer ganzoo ({header.get('ganzoo', '?')}, format {version}); pip install --upgrade {CORE_DISTRIBUTION}")
     expected = {"format": int, "parts": str, "ema": bool, "step": int, "components": list, "meta": dict}
     for key, kind in expected.items():
         if not isinstance(header.get(key), kind):

@@ -15,7 +15,7 @@ from typing import Any, Collection, Sequence
 import torch
 from torch import Tensor
 
-from ganzoo import plugins
+from ganzoo import hub, plugins
 from ganzoo.build import Model, build_dataset, build_model
 from ganzoo.config import TrainConfig
 from ganzoo.data.base import InMemoryDataset
@@ -326,12 +326,19 @@ def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True, p
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", ema: bool = True, parts: Parts = "all") -> LoadedModel:
-    """Load a run folder, a checkpoint (.pt) or an export (.safetensors).
+    """Load a run folder, a checkpoint (.pt), an export (.safetensors) or an export on the Hugging
+    Face Hub (``hf://owner/name[@revision]``, through its cache).
 
     ``parts="generator"`` rebuilds only what sampling and translation run (the generators and the
     conditioner), so the plugins of the discriminators, loss and dataset need not be installed;
     ``all``: every network the run or file holds.
     """
+    if hub.is_reference(path):
+        local = hub.download(str(path))
+        try:
+            return load_export(local, device=device, ema=ema, parts=parts)
+        except ExportError as error:  # named as the user named it, not by its place in the cache
+            raise ExportError(str(error).replace(str(local), str(path))) from None
     path = Path(path)
     if path.suffix == ".safetensors":
         return load_export(path, device=device, ema=ema, parts=parts)

@@ -18,7 +18,7 @@ import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.registry import Component, Provider, Registry, RegistryError
-from ganzoo.version import __version__
+from ganzoo.version import CORE_DISTRIBUTION, __version__
 
 AUTOLOAD_ENV = "GANZOO_NO_AUTOLOAD"
 #: core components, registered through the same hooks as every third-party plugin.
@@ -51,7 +51,7 @@ class PluginHost:
 
         for module_name in BUILTIN_MODULES:
             module = __import__(module_name, fromlist=["_"])
-            self.register(module, module_name, "ganzoo", __version__)
+            self.register(module, module_name, CORE_DISTRIBUTION, __version__)
         autoload = self.autoload if self.autoload is not None else not os.environ.get(AUTOLOAD_ENV)
         if autoload:
             self.load_entry_points()

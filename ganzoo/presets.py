@@ -22,11 +22,9 @@ from typing import Any, Callable, Mapping
 
 from ganzoo import plugins
 from ganzoo.config import DATA_LOCATIONS, RUN_SETTINGS, ConfigError, TrainConfig, from_plain
-from ganzoo.version import __version__
+from ganzoo.version import CORE_DISTRIBUTION, __version__
 
 PACKAGED_ZOO = "zoo.toml"
-#: the distribution that ships the packaged zoo.toml and the built-in components.
-CORE_DISTRIBUTION = "ganzoo"
 #: the preset key listing the distributions a preset needs beyond the one providing it.
 NEEDS_KEY = "plugins"
 #: keys that name presets rather than set anything: not overridable (``--set preset=x`` would

@@ -18,6 +18,7 @@ import ganzoo
 from ganzoo.errors import GanzooError
 from ganzoo.outputs import writable_folder
 from ganzoo.registry import Registry
+from ganzoo.version import CORE_DISTRIBUTION, DISTRIBUTIONS, PLUGIN_PREFIX
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -32,11 +33,11 @@ class PluginNames:
     def parse(cls, name: str) -> "PluginNames":
         if not NAME_PATTERN.fullmatch(name):
             raise GanzooError(f"plugin name {name!r}: use lower-case letters, digits and single '-' (e.g. my-gan), starting with a letter")
-        return cls(name.removeprefix("ganzoo-") or name)
+        return cls(name.removeprefix(PLUGIN_PREFIX) or name)
 
     @property
     def distribution(self) -> str:
-        return f"ganzoo-{self.name}"
+        return f"{PLUGIN_PREFIX}{self.name}"
 
     @property
     def package(self) -> str:
@@ -58,6 +59,8 @@ class PluginNames:
             "identifier": self.identifier,
             "cls": self.class_prefix,
             "ganzoo_version": ganzoo.__version__,
+            "core_distribution": CORE_DISTRIBUTION,
+            "dcgan_distribution": DISTRIBUTIONS["dcgan"],
         }
 
 
@@ -73,8 +76,8 @@ description = "ganzoo plugin: the $name generator"
 readme = "README.md"
 requires-python = ">=3.11"
 license = "MIT"
-# every distribution the presets use: ganzoo-dcgan provides the discriminator of $name-shapes
-dependencies = ["ganzoo>=$ganzoo_version", "ganzoo-dcgan>=0.1"]
+# every distribution the presets use: $dcgan_distribution provides the discriminator of $name-shapes
+dependencies = ["$core_distribution>=$ganzoo_version", "$dcgan_distribution>=0.1"]
 
 [project.optional-dependencies]
 test = ["pytest>=7"]
@@ -107,7 +110,7 @@ tanh image), unconditional or class-conditional, at 16, 32 or 64 px.
 ## Train
 
 The plugin ships the preset `$name-shapes` (in `$package/presets.toml`): this generator against
-the DCGAN discriminator (from ganzoo-dcgan, a dependency) with ganzoo's non-saturating loss on
+the DCGAN discriminator (from $dcgan_distribution, a dependency) with ganzoo's non-saturating loss on
 the built-in shapes. `ganzoo presets` lists it as provided by $distribution.
 
     ganzoo train $name-shapes --device cpu
@@ -225,7 +228,7 @@ PRESETS = """\
 
 [$name-shapes]
 description = "$name generator vs the DCGAN discriminator on the built-in shapes, 32 px"
-plugins = ["ganzoo-dcgan"]  # the discriminator's distribution (also a dependency in pyproject.toml)
+plugins = ["$dcgan_distribution"]  # the discriminator's distribution (also a dependency in pyproject.toml)
 task = "unconditional"
 dataset = { name = "shapes", count = 1024 }
 resolution = 32
@@ -303,6 +306,8 @@ def scaffold_plugin(name: str, directory: Path, registry: Registry | None = None
         installed = metadata.version(names.distribution)
     except metadata.PackageNotFoundError:
         installed = None
+    if names.distribution in DISTRIBUTIONS.values():
+        raise GanzooError(f"plugin name {names.name!r}: {names.distribution} is one of ganzoo's own distributions; choose another NAME")
     if installed is not None:
         raise GanzooError(f"plugin name {names.name!r}: {names.distribution} {installed} is already installed; choose another NAME")
     if registry is not None and names.name in registry.names("generator"):

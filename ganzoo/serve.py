@@ -9,7 +9,7 @@ card (family, data, steps, saved evaluation with its protocol) sits beside the r
 The model is loaded once. Every request runs without gradients and under one lock, so visitors
 never race on the networks or the random state. Uploads are checked (bytes, pixels, that they are
 images) before they are decoded; a refused upload is a message on the page. Gradio is optional
-(``ganzoo[serve]``) and imported only here, when a page is built.
+(``ganzoo-core[serve]``) and imported only here, when a page is built.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from ganzoo.loading import LoadedModel, load
 from ganzoo.metrics.evaluate import describe_protocol
 from ganzoo.outputs import writable_folder
 from ganzoo.runs.checkpoint import evaluation_paths
-from ganzoo.version import __version__
+from ganzoo.version import CORE_DISTRIBUTION, FORMER_CORE_DISTRIBUTIONS, __version__
 
 if TYPE_CHECKING:
     import gradio
@@ -69,7 +69,7 @@ def require_gradio():
     try:
         import gradio
     except ImportError as error:
-        raise ServeError(f"ganzoo serve needs Gradio, which is not installed ({first_line(error)}): pip install 'ganzoo[serve]'") from None
+        raise ServeError(f"ganzoo serve needs Gradio, which is not installed ({first_line(error)}): pip install '{CORE_DISTRIBUTION}[serve]'") from None
     return gradio
 
 
@@ -383,8 +383,8 @@ def write_space(model: Path, folder: Path) -> Path:
         atomic_write(target, lambda handle: handle.write(data))
     else:
         export_run(model, target)
-    plugins = sorted({(c["distribution"], c["version"]) for c in loaded.meta.get("components", []) if c.get("distribution") != "ganzoo"})
-    requirements = [f"ganzoo[serve]>={__version__}", *(f"{name}>={version}" for name, version in plugins)]
+    plugins = sorted({(c["distribution"], c["version"]) for c in loaded.meta.get("components", []) if c.get("distribution") not in (CORE_DISTRIBUTION, *FORMER_CORE_DISTRIBUTIONS)})
+    requirements = [f"{CORE_DISTRIBUTION}[serve]>={__version__}", *(f"{name}>={version}" for name, version in plugins)]
     write_text(folder / "requirements.txt", "\n".join(requirements) + "\n")
     write_text(folder / "README.md", f"---\ntitle: {title(loaded, model)}\nsdk: gradio\nsdk_version: {gradio.__version__}\napp_file: app.py\n---\n\n"
                                       "A ganzoo model: `ganzoo serve model.safetensors` shows this page on your own machine.\n")

@@ -19,7 +19,7 @@ def missing() -> str | None:
     """Why a page cannot be driven here, or None when it can."""
     if not CHROMIUM.is_file() or not shutil.which(str(CHROMIUM)):
         return "needs Debian's chromium (apt-get install chromium)"
-    for module, extra in (("gradio", "ganzoo[serve]"), ("playwright", "ganzoo[test]")):
+    for module, extra in (("gradio", "ganzoo-core[serve]"), ("playwright", "ganzoo-core[test]")):
         if importlib.util.find_spec(module) is None:
             return f"needs {module} (pip install '{extra}')"
     return None

@@ -47,3 +47,12 @@ def in_tmp(tmp_path, monkeypatch):
     """Run in an empty working directory (no ./zoo.toml, runs/ goes to tmp)."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """Tests never touch the network: downloads are off unless a test serves them on loopback
+    (and turns this off with ``monkeypatch.delenv(OFFLINE_ENV)``)."""
+    from ganzoo.fetch import OFFLINE_ENV
+
+    monkeypatch.setenv(OFFLINE_ENV, "1")

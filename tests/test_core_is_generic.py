@@ -20,6 +20,7 @@ from ganzoo import plugins
 from ganzoo.data.catalog import catalog
 from ganzoo.mix import check_mix
 from ganzoo.presets import load_book
+from ganzoo.version import CORE_DISTRIBUTION
 
 KINDS = ("task", "dataset", "conditioner")
 
@@ -43,7 +44,7 @@ def users_of_core_components() -> dict[tuple[str, str], set[str]]:
     registry = plugins.registry()
     book = load_book()
     users: dict[tuple[str, str], set[str]] = {
-        (kind, item.name): set() for kind in KINDS for item in registry.list(kind) if item.provider and item.provider.distribution == "ganzoo"
+        (kind, item.name): set() for kind in KINDS for item in registry.list(kind) if item.provider and item.provider.distribution == CORE_DISTRIBUTION
     }
     for name in book.names():
         mix = check_mix(book.resolve(name), registry)
@@ -53,7 +54,7 @@ def users_of_core_components() -> dict[tuple[str, str], set[str]]:
     for readers in catalog(registry).readers.values():
         # one copy on disk: the users of every reader of the entry, and the plugins providing one, use it
         shared = set().union(*(users.get(("dataset", reader), set()) for reader in readers))
-        shared |= {registry.get("dataset", reader).provider.distribution for reader in readers} - {"ganzoo"}
+        shared |= {registry.get("dataset", reader).provider.distribution for reader in readers} - {CORE_DISTRIBUTION}
         for reader in readers:
             if ("dataset", reader) in users:
                 users["dataset", reader] |= shared
@@ -62,7 +63,7 @@ def users_of_core_components() -> dict[tuple[str, str], set[str]]:
 
 def test_no_core_task_dataset_or_conditioner_serves_a_single_family():
     users = users_of_core_components()
-    single = {key: next(iter(found)) for key, found in users.items() if len(found) == 1 and found != {"ganzoo"}}
+    single = {key: next(iter(found)) for key, found in users.items() if len(found) == 1 and found != {CORE_DISTRIBUTION}}
     unexplained = {key: family for key, family in single.items() if SHARED_BY_PURPOSE.get(key) != family}
     assert not unexplained, (
         f"only one family uses these core components: {unexplained}; move each into that family's plugin, "

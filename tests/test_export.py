@@ -27,6 +27,7 @@ from ganzoo.loading import load, load_export
 from ganzoo.presets import load_book
 from ganzoo.runs.checkpoint import load_checkpoint
 from ganzoo.train.loop import Trainer
+from ganzoo.version import CORE_DISTRIBUTION
 from tests import tinyplugin
 from tests.conftest import make_tiny_host
 
@@ -104,7 +105,7 @@ def test_generator_export_holds_the_generator_and_conditioner_with_ema_weights(c
     assert export.meta["class_names"][0] == "circle"
     # what rebuilding the generator needs; not the discriminator, loss or dataset it was trained with
     assert {(c.kind, c.name, c.distribution) for c in export.components} == {
-        ("generator", "tiny-gen", "tiny-plugin"), ("conditioner", "class", "ganzoo"), ("task", "class-conditional", "ganzoo")}
+        ("generator", "tiny-gen", "tiny-plugin"), ("conditioner", "class", CORE_DISTRIBUTION), ("task", "class-conditional", CORE_DISTRIBUTION)}
     loaded = load(exported)
     assert set(loaded.nets) == {"generator", "conditioner"}  # no discriminator is built
 

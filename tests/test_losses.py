@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ganzoo.plugins import PluginHost
+from ganzoo.version import CORE_DISTRIBUTION
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +19,7 @@ def registry():
 
 
 def test_the_losses_are_the_cores(registry) -> None:
-    assert {c.name: c.provider.distribution for c in registry.list("loss")} == {"bce": "ganzoo", "nonsaturating": "ganzoo"}
+    assert {c.name: c.provider.distribution for c in registry.list("loss")} == {"bce": CORE_DISTRIBUTION, "nonsaturating": CORE_DISTRIBUTION}
 
 
 LOGITS = torch.tensor([3.0, -1.5, 0.0, 12.0])

@@ -2,6 +2,7 @@ import pytest
 
 from ganzoo.config import ConfigError
 from ganzoo.presets import PresetBook, PresetError, load_book
+from ganzoo.version import CORE_DISTRIBUTION
 
 BASE = """
 [base]
@@ -100,7 +101,7 @@ def test_layers_include_packaged_cwd_and_extra(tiny_host, in_tmp):
     # the user's files layer over a distribution's preset (no clash); a preset only they define has no distribution
     assert b.providers["tiny"] == "tiny-plugin" and b.provided_by("tiny") == "tiny-plugin 1.0"
     assert "mine" not in b.providers and b.provided_by("mine") == str(in_tmp / "zoo.toml")
-    assert b.providers["demo"] == "ganzoo" and b.provided_by("demo") == "ganzoo 0.1.0 (zoo.toml)"
+    assert b.providers["demo"] == CORE_DISTRIBUTION and b.provided_by("demo") == f"{CORE_DISTRIBUTION} 0.1.0 (zoo.toml)"
 
 
 def test_two_distributions_defining_one_preset_is_a_clash_naming_both():
@@ -121,9 +122,9 @@ plugins = ["dist-c"]
 
 
 def test_a_preset_needs_its_providers_and_what_it_declares():
-    b = PresetBook(installed={"ganzoo", "dist-a"})
+    b = PresetBook(installed={CORE_DISTRIBUTION, "dist-a"})
     b.add_layer(BASE, "dist-a 1.0", "dist-a")
-    b.add_layer(NEEDS, "ganzoo 0.1.0 (zoo.toml)", "ganzoo")
+    b.add_layer(NEEDS, "core 0.1.0 (zoo.toml)", CORE_DISTRIBUTION)
     assert b.needs("mixed") == ["dist-c", "dist-a"] and b.needs("child") == ["dist-a"]
     assert b.unrunnable() == {"mixed": ["dist-c"]}
     with pytest.raises(PresetError, match=r"^preset 'mixed' needs dist-c, which is not installed: pip install dist-c$"):
@@ -133,8 +134,8 @@ def test_a_preset_needs_its_providers_and_what_it_declares():
 
 
 def test_needs_are_known_without_the_missing_provider():
-    b = PresetBook(installed={"ganzoo"})
-    b.add_layer(NEEDS, "ganzoo 0.1.0 (zoo.toml)", "ganzoo")  # extends 'base', whose plugin is gone
+    b = PresetBook(installed={CORE_DISTRIBUTION})
+    b.add_layer(NEEDS, "core 0.1.0 (zoo.toml)", CORE_DISTRIBUTION)  # extends 'base', whose plugin is gone
     with pytest.raises(PresetError, match="needs dist-c, which is not installed"):
         b.resolve("mixed")
 
@@ -157,10 +158,10 @@ def test_every_preset_declares_the_distributions_it_uses():
     for name in b.names():
         mix = check_mix(b.resolve(name), plugins.registry())
         used = {r.component.provider.distribution for r in [mix.task, mix.dataset, mix.loss, *mix.nets.values()]}
-        undeclared = used - {"ganzoo", *b.needs(name)}
+        undeclared = used - {CORE_DISTRIBUTION, *b.needs(name)}
         assert not undeclared, f"preset {name!r} uses {undeclared} but does not declare it (plugins = [...])"
         provider = b.providers[name]
-        if provider != "ganzoo":
+        if provider != CORE_DISTRIBUTION:
             requires = {req.split(">")[0].split("=")[0].split("<")[0].strip() for req in metadata.requires(provider) or []}
             assert set(b.needs(name)) - {provider} <= requires, f"{provider}'s pyproject does not depend on what {name!r} needs"
 

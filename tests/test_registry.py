@@ -17,6 +17,7 @@ from ganzoo.registry import (
     component,
     with_defaults,
 )
+from ganzoo.version import CORE_DISTRIBUTION
 
 
 @component("generator", "toy-gen", ports=Ports(resolutions=(32,)))
@@ -110,7 +111,7 @@ def test_collect_takes_what_a_module_defines_not_what_it_imports():
     assert [c.module for c in collect(module)] == ["probe_plugin", "probe_plugin"]
     host = PluginHost(autoload=False)
     assert host.register(module, "probe", "probe-dist", "1.0"), host.broken  # no "registered twice"
-    assert host.registry.get("loss", "bce").provider.distribution == "ganzoo"
+    assert host.registry.get("loss", "bce").provider.distribution == CORE_DISTRIBUTION
     assert host.registry.get("loss", "probe-loss").provider.distribution == "probe-dist"
 
 

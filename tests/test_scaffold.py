@@ -23,6 +23,7 @@ from ganzoo.mix import check_mix
 from ganzoo.presets import PresetBook, load_book
 from ganzoo.scaffold import PluginNames, render, scaffold_plugin
 from ganzoo.testing import check_generator, declared_cases
+from ganzoo.version import CORE_DISTRIBUTION, DISTRIBUTIONS
 
 
 def test_names_follow_from_the_plugin_name():
@@ -43,7 +44,11 @@ def test_refuses_to_overwrite_or_to_clash(tiny_host, tmp_path):
         scaffold_plugin("taken", tmp_path)
     with pytest.raises(GanzooError, match="a generator of that name is already provided by tiny-plugin 1.0"):
         scaffold_plugin("tiny-gen", tmp_path, tiny_host.registry)
-    installed = next((d.metadata["Name"] for d in metadata.distributions() if (d.metadata["Name"] or "").startswith("ganzoo-")), None)
+    for own in ("core", "dcgan"):  # the project's own names, installed or not
+        with pytest.raises(GanzooError, match=f"ganzoo-{own} is one of ganzoo's own distributions"):
+            scaffold_plugin(own, tmp_path)
+    installed = next((d.metadata["Name"] for d in metadata.distributions()
+                      if (d.metadata["Name"] or "").startswith("ganzoo-") and d.metadata["Name"] not in DISTRIBUTIONS.values()), None)
     if installed:
         with pytest.raises(GanzooError, match=f"{installed} .* is already installed"):
             scaffold_plugin(installed, tmp_path)
@@ -93,7 +98,7 @@ def test_the_package_declares_every_distribution_its_presets_use(tiny_host, scaf
     for name in [n for n, dist in book.providers.items() if dist == "ganzoo-probe-gan"]:
         mix = check_mix(book.resolve(name), host.registry)
         used = {r.component.provider.distribution for r in [mix.task, mix.dataset, mix.loss, *mix.nets.values()]}
-        assert used - {"ganzoo", "ganzoo-probe-gan"} == set(book.needs(name)) - {"ganzoo-probe-gan"} == dependencies - {"ganzoo"}
+        assert used - {CORE_DISTRIBUTION, "ganzoo-probe-gan"} == set(book.needs(name)) - {"ganzoo-probe-gan"} == dependencies - {CORE_DISTRIBUTION}
 
 
 def test_cli_new_plugin(tmp_path):

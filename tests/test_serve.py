@@ -28,7 +28,7 @@ from ganzoo.serve import EVERY_CLASS, Playground, ServeError, read_upload, write
 from tests import browser
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports-0.1.0"
-needs_gradio = pytest.mark.skipif(importlib.util.find_spec("gradio") is None, reason="needs gradio (pip install 'ganzoo[serve]')")
+needs_gradio = pytest.mark.skipif(importlib.util.find_spec("gradio") is None, reason="needs gradio (pip install 'ganzoo-core[serve]')")
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_space_folder_runs_the_same_page(tmp_path):
     assert (space / "model.safetensors").read_bytes() == (EXPORTS / "stackgan.safetensors").read_bytes()
     ast.parse((space / "app.py").read_text())
     requirements = (space / "requirements.txt").read_text().splitlines()
-    assert requirements[0].startswith("ganzoo[serve]>=") and "ganzoo-stackgan>=0.1.0" in requirements
+    assert requirements[0].startswith("ganzoo-core[serve]>=") and "ganzoo-stackgan>=0.1.0" in requirements
     assert "sdk: gradio" in (space / "README.md").read_text()
     write_space(EXPORTS / "dcgan.safetensors", space)  # its own folder may be rewritten
     assert (space / "model.safetensors").read_bytes() == (EXPORTS / "dcgan.safetensors").read_bytes()
@@ -142,7 +142,7 @@ def test_without_gradio_the_command_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "gradio", None)  # import gradio now raises ImportError
     result = CliRunner().invoke(cli, ["serve", str(EXPORTS / "dcgan.safetensors")])
     assert result.exit_code == 1
-    assert result.output.strip().endswith("pip install 'ganzoo[serve]'") and "Traceback" not in result.output
+    assert result.output.strip().endswith("pip install 'ganzoo-core[serve]'") and "Traceback" not in result.output
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,9 +31,15 @@ COMMANDS = {
     "report": ("report", "Write one HTML page comparing RUNS (run folders): config, curves, evaluations, sample grids over time, "
                          "speed and device."),
     "serve": ("serve", "Open a page to play with MODEL (a run folder, checkpoint or .safetensors export)."),
-    "sample": ("sample", "Sample a grid of images from MODEL (a run folder, checkpoint or .safetensors export)."),
+    "sample": ("sample", "Sample a grid of images from MODEL (a run folder, checkpoint, .safetensors export or "
+                         "hf://owner/name[@rev])."),
     "train": ("train", "Train PRESET (see `ganzoo presets`), optionally mixing in other components."),
-    "translate": ("translate", "Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint or export)."),
+    "push": ("push", "Upload MODEL (a run folder, checkpoint or .safetensors export) to the Hub repository REPO_ID "
+                     "(owner/name) with a generated model card, the sample grid and the saved evaluation; it then loads "
+                     "anywhere as hf://REPO_ID."),
+    "translate": ("translate", "Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint, export or "
+                               "hf://owner/name[@rev])."),
+    "weights": ("weights", "Published model weights (FID Inception, CLIP): list them, fetch them into their caches."),
 }
 
 
@@ -92,8 +98,13 @@ def _plain(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 @click.version_option(__version__, "--version", prog_name="ganzoo")
 @click.option("--no-color", is_flag=True, expose_value=False, is_eager=True, callback=_plain,
               help="No colours or styles in what is printed (as NO_COLOR=1 does).")
-def cli() -> None:
+@click.option("--offline", is_flag=True, help="Never touch the network (as GANZOO_OFFLINE=1): missing weights or data are one line saying how to supply them.")
+def cli(offline: bool) -> None:
     """ganzoo: classic GANs behind one clean tool, built from plugins."""
+    if offline:
+        from ganzoo.fetch import OFFLINE_ENV  # here, not at start-up: --help and --version need no network code
+
+        os.environ[OFFLINE_ENV] = "1"  # read by every download, in this process and the ones it starts
 
 
 def _one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None) -> str:

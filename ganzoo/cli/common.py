@@ -14,6 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 if TYPE_CHECKING:  # ganzoo.interfaces imports torch, which --help and --version do without
     from ganzoo.interfaces import ReportProgress
 
+from ganzoo import hub
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -61,3 +63,18 @@ zoo_option = click.option(
 
 #: a noise seed of sample, translate and evaluate: a 64-bit integer, what torch's generators take.
 SEED = click.IntRange(-(2**63), 2**63 - 1)
+
+
+class ModelArgument(click.ParamType):
+    """A run folder, checkpoint or export that exists, or an export on the Hugging Face Hub
+    (``hf://owner/name[@revision]``, kept as text for :func:`ganzoo.loading.load`)."""
+
+    name = "model"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, str) and hub.is_reference(value):
+            return value
+        path = Path(str(value))
+        if not path.exists():
+            self.fail(f"{value}: no such run folder, checkpoint or export (nor hf://owner/name)", param, ctx)
+        return path

@@ -8,10 +8,9 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from ganzoo import plugins
-from ganzoo.cli.common import console, err_console, report_broken_plugins
+from ganzoo.cli.common import console, report_broken_plugins
 from ganzoo.data import fetch
 from ganzoo.data.catalog import KnownDataset, catalog
 from ganzoo.data.home import HOME_ENV, data_home, dataset_dir, missing_parts, read_record
@@ -22,25 +21,6 @@ root_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help=f"Data home for this command (default: ${HOME_ENV}, else ~/.cache/ganzoo/datasets).",
 )
-
-
-class DownloadBar:
-    """Bytes, speed and time left of one download on a rich progress bar (stderr)."""
-
-    def __init__(self) -> None:
-        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                            TimeRemainingColumn(), console=err_console)
-        self.task: Any = None
-
-    def start(self, description: str, total: int | None, completed: int) -> None:
-        self.bar.start()
-        self.task = self.bar.add_task(description, total=total, completed=completed)
-
-    def advance(self, amount: int) -> None:
-        self.bar.advance(self.task, amount)
-
-    def stop(self) -> None:
-        self.bar.stop()
 
 
 def status(entry: KnownDataset, home: Path) -> str:
@@ -162,7 +142,7 @@ def get_command(name: str, source: str | None, part: str | None, root: Path | No
         return
     for part_name, part_source in parts:
         archive = entry.archive(part_name)
-        done = fetch.get_part(entry, archive, home, part_source, not no_verify, DownloadBar())
+        done = fetch.get_part(entry, archive, home, part_source, not no_verify)
         colour = "green" if done["verified"] else "yellow"
         console.print(f"[{colour}]{entry.name} {part_name}[/]: {escape(done['checksum'])}; "
                       + ", ".join(f"{n} x {escape(g)}" for g, n in done["counts"].items()))

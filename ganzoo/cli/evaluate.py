@@ -114,10 +114,10 @@ def check_outputs(result_path: Path, log_path: Path, grid_path: Path) -> None:
                    "(text-conditional), l1,psnr,ssim (paired), fid,kid (unpaired).")
 @click.option("--extractor", help="Image feature extractor for fid/kid/is (see `ganzoo list extractor`; default: inception-fid).")
 @click.option("--extractor-weights", "--fid-weights", "extractor_weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Its weights file (inception-fid: weights-inception-2015-12-05-6726825d.pth); never downloaded.")
+              help="Its weights file (default for inception-fid: the published file, fetched on first use; `ganzoo weights`).")
 @click.option("--text-extractor", help="Extractor for clip-score/r-precision (default: clip).")
 @click.option("--clip-weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CLIP model file for the text extractor (default: ~/.cache/clip/ViT-B-32.pt).")
+              help="CLIP model file for the text extractor (default: ~/.cache/clip/ViT-B-32.pt, fetched on first use).")
 @click.option("--reference-count", type=click.IntRange(min=2), help="Real images in the reference statistics (default: all, at most 10000).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Images per forward pass.")
 @click.option("--grid", "grid_path", type=click.Path(dir_okay=False, path_type=Path),

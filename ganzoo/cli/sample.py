@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganzoo.cli.common import SEED, console, report_broken_plugins
+from ganzoo.cli.common import SEED, ModelArgument, console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES
 from ganzoo.images import sample_labels, save_grid
 from ganzoo.io import write_json
@@ -26,7 +26,7 @@ def output_paths(path: Path, names: list[str]) -> dict[str, Path]:
 
 
 @click.command("sample")
-@click.argument("model", type=click.Path(exists=True, path_type=Path))
+@click.argument("model", type=ModelArgument())
 @click.option("-n", "count", type=click.IntRange(1, 4096), default=64, show_default=True, help="How many images.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("samples.png"), show_default=True)
 @click.option("--prompt", "prompts", multiple=True, help="Caption for text-conditional models (repeatable; cycled).")
@@ -39,9 +39,9 @@ def output_paths(path: Path, names: list[str]) -> dict[str, Path]:
               help="Rows walk the noise from seed S+r to S+r+1 (spherical interpolation), one condition per row.")
 @click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="PSI",
               help="Truncation trick (BigGAN): redraw noise entries with |z| > PSI (at least 0.01); smaller = more typical, less varied.")
-def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ...], classes: tuple[str, ...],
+def sample_command(model: Path | str, count: int, output: Path, prompts: tuple[str, ...], classes: tuple[str, ...],
                    seed: int, ema: bool, device: str, columns: int | None, interpolate: bool, truncation: float | None) -> None:
-    """Sample a grid of images from MODEL (a run folder, checkpoint or .safetensors export).
+    """Sample a grid of images from MODEL (a run folder, checkpoint, .safetensors export or hf://owner/name[@rev]).
 
     Rows are labelled with their class; captions number the images and are listed under the grid
     and saved beside it (OUTPUT.prompts.json).
@@ -50,6 +50,7 @@ def sample_command(model: Path, count: int, output: Path, prompts: tuple[str, ..
     Examples:
       ganzoo sample runs/dcgan-class-000 --class circle -n 16 --truncation 0.7
       ganzoo sample runs/demo-000 --interpolate -n 32 -o walk.png
+      ganzoo sample hf://owner/dcgan-shapes@v1 -n 16
     """
     report_broken_plugins()
     output_file(output, "-o", IMAGE_SUFFIXES)

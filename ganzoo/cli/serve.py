@@ -25,7 +25,7 @@ def serve_command(model: Path, host: str, port: int, device: str, share_path: st
     Models that draw from noise: seed, count, truncation, class or caption, and a walk between
     two seeds. Translators: upload an image or pick a held-out example; the output comes with the
     model's extra outputs (UGATIT's attention maps). Every image downloads as PNG; the model's card
-    and saved evaluation are beside it. Needs Gradio: pip install 'ganzoo[serve]'.
+    and saved evaluation are beside it. Needs Gradio: pip install 'ganzoo-core[serve]'.
 
     \b
     Examples:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import torch
 
-from ganzoo.cli.common import SEED, console, report_broken_plugins
+from ganzoo.cli.common import SEED, ModelArgument, console, report_broken_plugins
 from ganzoo.data.base import IMAGE_SUFFIXES, list_images, read_images
 from ganzoo.data.paired import DIRECTIONS, side_by_side, split_pair
 from ganzoo.errors import GanzooError
@@ -61,7 +61,7 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
 
 
 @click.command("translate")
-@click.argument("model", type=click.Path(exists=True, path_type=Path))
+@click.argument("model", type=ModelArgument())
 @click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--examples", type=click.IntRange(min=1), metavar="N",
               help=f"Instead of INPUT: N held-out inputs of the model's own dataset, saved to OUTPUT/{EXAMPLES_FOLDER}/.")
@@ -79,10 +79,10 @@ def output_path(source: Path, input_path: Path, output: Path | None) -> Path:
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable images instead of stopping.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the generator's noise (pix2pix dropout).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-def translate_command(model: Path, input_path: Path | None, examples: int | None, output: Path | None, direction: str | None,
+def translate_command(model: Path | str, input_path: Path | None, examples: int | None, output: Path | None, direction: str | None,
                       aligned: bool, batch_size: int, extras: tuple[str, ...], heatmap: bool, skip_bad: bool, seed: int,
                       device: str) -> None:
-    """Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint or export).
+    """Translate INPUT (an image or a folder of images) with MODEL (a run folder, checkpoint, export or hf://owner/name[@rev]).
 
     Images are resized and centre-cropped to the model's resolution, as in training; outputs keep
     the input file names.

@@ -1,14 +1,13 @@
 """The ``clip`` conditioner: the text tower of a CLIP model (clip-anytorch), frozen by default.
 
-Weights come from ``weights=PATH`` or from the usual cache (``~/.cache/clip/<file>``, where
-``clip.load`` keeps its downloads). Nothing is downloaded unless ``download=True``: without a
-network a download can only hang or fail, so a missing file is reported first, with the ways
-to supply it.
+Weights come from ``weights=PATH`` or from clip's own cache (``~/.cache/clip/<file>``, where
+``clip.load`` keeps its downloads). Nothing is downloaded during training unless ``download=True``
+(then through :mod:`ganzoo.weights`: checked against the SHA-256 clip publishes, and offline a
+one-line error): a missing file is reported first, with the ways to supply it.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -17,10 +16,9 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.conditioning.base import ConditionerError, require_text
-from ganzoo.conditioning.text import CaptionTokenizer, import_clip
+from ganzoo.conditioning.text import CaptionTokenizer
 from ganzoo.interfaces import Condition, Conditioner
-
-DEFAULT_CACHE = Path("~/.cache/clip")
+from ganzoo.weights import clip_weights, ensure, import_clip
 
 
 class ClipTextEncoder(Conditioner):
@@ -63,25 +61,22 @@ def load_clip_model(model: str = "ViT-B/32", weights: str | None = None, cache_d
         path = Path(weights).expanduser()
         if not path.is_file():
             raise ConditionerError(f"CLIP weights file {path} (conditioner parameter 'weights') does not exist")
-    else:
-        cache = Path(cache_dir).expanduser() if cache_dir else DEFAULT_CACHE.expanduser()
-        path = cache / os.path.basename(clip.clip._MODELS[model])
-        if not path.is_file() and not download:
-            raise ConditionerError(
-                f"CLIP {model} weights not found at {path}; set the conditioner's weights=PATH "
-                f"(--set conditioner.weights=PATH), copy the file there, or set download=true when online"
-            )
-        if not path.is_file():  # download=True: clip.load fetches and checks it
-            return _clip_load(clip, model, download_root=str(cache))
-    return _clip_load(clip, str(path))
+        return _clip_load(clip, str(path))
+    published = clip_weights(model, cache_dir)
+    if not published.path.is_file() and not download:
+        raise ConditionerError(
+            f"CLIP {model} weights not found at {published.path}; run `ganzoo weights get {published.name}` "
+            f"(or --from FILE), set the conditioner's weights=PATH (--set conditioner.weights=PATH), or set download=true"
+        )
+    return _clip_load(clip, str(ensure(published)))
 
 
-def _clip_load(clip: ModuleType, name: str, download_root: str | None = None) -> nn.Module:
-    """``clip.load`` on the CPU in float32, without torch's notice about the TorchScript archive
-    format the official checkpoints use (clip.load tries it first)."""
+def _clip_load(clip: ModuleType, path: str) -> nn.Module:
+    """``clip.load`` of a local file on the CPU in float32, without torch's notice about the
+    TorchScript archive format the official checkpoints use (clip.load tries it first)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*torch.jit.load.*", category=FutureWarning)
-        model, _ = clip.load(name, device="cpu", jit=False, download_root=download_root)
+        model, _ = clip.load(path, device="cpu", jit=False)
     return model.float()
 
 

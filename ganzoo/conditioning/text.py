@@ -3,26 +3,16 @@ text encoder: a small trainable network that needs no pretrained weights, the of
 
 from __future__ import annotations
 
-import warnings
-from types import ModuleType
-
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from ganzoo.conditioning.base import ConditionerError
 from ganzoo.interfaces import Condition, Conditioner
+from ganzoo.weights import import_clip
 
 #: CLIP's context length: captions are cut to this many tokens (start and end tokens included).
 CONTEXT_LENGTH = 77
-
-
-def import_clip() -> ModuleType:
-    """``import clip`` without its pkg_resources deprecation warning (it is not ours to fix)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-        import clip
-    return clip
 
 
 class CaptionTokenizer:

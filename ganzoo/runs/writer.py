@@ -41,7 +41,7 @@ def tensorboard_folder(mode: str, run_dir: Path) -> Path | None:
     """Where the run's TensorBoard events go (``None``: nowhere); ``on`` without the package is refused."""
     installed = importlib.util.find_spec("tensorboard") is not None
     if mode == "on" and not installed:
-        raise TensorBoardMissing("--tensorboard: the tensorboard package is not installed: pip install 'ganzoo[tensorboard]' "
+        raise TensorBoardMissing("--tensorboard: the tensorboard package is not installed: pip install 'ganzoo-core[tensorboard]' "
                                  "(or train with --no-tensorboard)")
     return run_dir / "tensorboard" if installed and mode != "off" else None
 

@@ -4,6 +4,7 @@ from click.testing import CliRunner
 
 from ganzoo import plugins
 from ganzoo.cli import cli
+from ganzoo.version import CORE_DISTRIBUTION
 
 
 def run(*args):
@@ -17,7 +18,7 @@ def test_list_json_shows_components_and_providers(tiny_host):
     data = json.loads(result.output)
     rows = {(r["kind"], r["name"]): r for r in data["components"]}
     assert rows[("generator", "tiny-gen")]["distribution"] == "tiny-plugin"
-    assert rows[("dataset", "shapes")]["distribution"] == "ganzoo"
+    assert rows[("dataset", "shapes")]["distribution"] == CORE_DISTRIBUTION
     assert data["broken"] == []
 
 
@@ -77,9 +78,9 @@ def test_presets_show_their_provider_and_the_users_layers(tiny_host, in_tmp):
     assert (rows["tiny"]["distribution"], rows["tiny"]["provided_by"]) == ("tiny-plugin", "tiny-plugin 1.0")
     assert rows["tiny"]["sources"] == ["tiny-plugin 1.0", str(in_tmp / "zoo.toml")]
     assert (rows["mine"]["distribution"], rows["mine"]["needs"]) == (None, ["tiny-plugin"])
-    assert (rows["demo"]["distribution"], rows["demo"]["provided_by"]) == ("ganzoo", "ganzoo 0.1.0 (zoo.toml)")
+    assert (rows["demo"]["distribution"], rows["demo"]["provided_by"]) == (CORE_DISTRIBUTION, f"{CORE_DISTRIBUTION} 0.1.0 (zoo.toml)")
     table = run("presets").output
-    assert "tiny-plugin 1.0 + " in table and "ganzoo 0.1.0 (zoo.toml)" in table
+    assert "tiny-plugin 1.0 + " in table and f"{CORE_DISTRIBUTION} 0.1.0" in table
 
 
 def test_with_only_the_core_list_and_presets_name_the_missing_plugins(in_tmp, monkeypatch):

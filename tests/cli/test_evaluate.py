@@ -90,7 +90,7 @@ def test_missing_extractor_weights_is_one_line(tiny_host, in_tmp, monkeypatch):
     run = train(in_tmp / "run")
     result = invoke("evaluate", run, "--device", "cpu")
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "copy the file there or pass --extractor-weights PATH" in result.output and len(result.output.strip().splitlines()) == 1
+    assert "`ganzoo weights get inception-fid --from FILE`" in result.output and len(result.output.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("args, message", [

@@ -54,7 +54,7 @@ def test_tensorboard_switch_says_where_the_events_go(tiny_host, in_tmp, monkeypa
 
     missing = invoke("train", "tiny", "--device", "cpu", "--quiet", "--out", "run", "--steps", "2", "--tensorboard")
     if importlib.util.find_spec("tensorboard") is None:
-        assert missing.exit_code == 1 and "pip install 'ganzoo[tensorboard]'" in missing.output and "--no-tensorboard" in missing.output
+        assert missing.exit_code == 1 and "pip install 'ganzoo-core[tensorboard]'" in missing.output and "--no-tensorboard" in missing.output
     found = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "tensorboard" else found(name, *a))
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=FakeWriter))

@@ -112,7 +112,7 @@ def test_clip_loads_a_local_weights_file(tmp_path: Path) -> None:
 def test_clip_without_weights_says_how_to_supply_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clip = import_clip()
     monkeypatch.setattr(clip, "load", lambda *a, **k: pytest.fail("must not try to download"))
-    with pytest.raises(ConditionerError, match=r"ViT-B/32 weights not found at .*ViT-B-32\.pt; set the conditioner's weights=PATH") as error:
+    with pytest.raises(ConditionerError, match=r"ViT-B/32 weights not found at .*ViT-B-32\.pt; run `ganzoo weights get clip-vit-b-32` \(or --from FILE\), set the conditioner's weights=PATH") as error:
         make_conditioner("clip", source=TEXT, cache_dir=str(tmp_path))
     assert "\n" not in str(error.value)
     with pytest.raises(ConditionerError, match="weights file .*missing.pt"):

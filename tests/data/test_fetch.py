@@ -20,6 +20,7 @@ from ganzoo.data import fetch
 from ganzoo.data.base import DataError
 from ganzoo.data.catalog import Archive, Checksum, Expect, KnownDataset
 from ganzoo.data.home import read_record, reads
+from ganzoo.fetch import OFFLINE_ENV
 from ganzoo.registry import component
 from tests.conftest import make_tiny_host
 from tests.data.loopback import LoopbackServer, closed_port_url
@@ -85,6 +86,7 @@ def register(entry: KnownDataset) -> None:
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("GANZOO_DATA", str(tmp_path / "home"))
+    monkeypatch.delenv(OFFLINE_ENV)  # the downloads here go to a loopback server
     yield tmp_path / "home"
     plugins.reset(None)
 
@@ -196,6 +198,14 @@ def test_offline_is_one_line_naming_the_url_and_from(home):
     assert result.output.strip().count("\n") == 0
     assert url in result.output and "--from FILE" in result.output
     assert leftovers(home) == []
+
+
+def test_with_downloads_off_nothing_connects(home, server):
+    register(toy_entry((server.url(FILE),), None))
+    result = CliRunner().invoke(cli, ["--offline", "data", "get", "toy"])
+    assert result.exit_code == 1 and result.output.strip().count("\n") == 0
+    assert "toy.tar.gz is not here and downloads are off" in result.output and "`ganzoo data get toy --from FILE`" in result.output
+    assert server.served.ranges == [] and leftovers(home) == []
 
 
 def test_damaged_archive_is_refused_and_removed(home, server):

@@ -12,7 +12,6 @@ from ganzoo.images import grid
 from ganzoo.interfaces import Condition
 from ganzoo.metrics.base import MetricError
 from ganzoo.metrics.evaluate import build_suite, evaluate
-from ganzoo.metrics.extractors import INCEPTION_WEIGHTS_FILE
 from ganzoo.plugins import registry
 
 
@@ -54,7 +53,8 @@ def test_fid_of_translations_with_a_stand_in_extractor(tiny_host) -> None:
 
 def test_fid_without_weights_says_how_to_supply_them(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    with pytest.raises(MetricError, match=f"not at .*{INCEPTION_WEIGHTS_FILE}: copy the file there or pass --extractor-weights PATH"):
+    with pytest.raises(MetricError, match=r"weights-inception-2015-12-05-6726825d\.pth is not in .* downloads are off .*"
+                                          r"run `ganzoo weights get inception-fid --from FILE`$"):
         build_suite(["fid"], registry())
     with pytest.raises(MetricError, match="missing.pth does not exist"):
         registry().create("extractor", "inception-fid", weights=str(tmp_path / "missing.pth"))

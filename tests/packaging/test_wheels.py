@@ -1,25 +1,31 @@
-"""The distributions as a user installs them from PyPI: wheels built from a clean export of the
-tree, installed (not editable) into fresh environments where the editable sources cannot shadow
-them. Torch and the other third-party packages are reused from this environment through a
-directory of links, so nothing is downloaded.
+"""The distributions as a user installs them from the package index: for the core and every plugin,
+an sdist and a wheel built from that sdist (``python -m build``, as a release is made, from a clean
+export of the tree), ``twine check`` on all of them, then the wheels installed (not editable) into
+fresh environments where the editable sources cannot shadow them. Torch and the other third-party
+packages are reused from this environment through a directory of links, so nothing is downloaded.
+In such an environment a new plugin goes the whole way: ``ganzoo new-plugin``, ``python -m build``,
+install, train with it.
 
 The export is ``git stash create`` (HEAD plus uncommitted changes to tracked files), else HEAD:
-a file git does not track is not in the wheels, as it would not be in a release.
+a file git does not track is not in the distributions, as it would not be in a release.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from ganzoo import plugins
-from ganzoo.presets import CORE_DISTRIBUTION, load_book
+from ganzoo.presets import load_book
+from ganzoo.version import CORE_DISTRIBUTION, DISTRIBUTIONS, PLUGIN_PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_FOLDERS = sorted(p for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").is_file())
@@ -73,16 +79,35 @@ def environment(folder: Path, wheels: list[Path], third_party: Path) -> Path:
     return python
 
 
+def build(source: Path, out: Path, python: Path | str = sys.executable) -> None:
+    """``python -m build`` of ``source`` into ``out``: the sdist, then the wheel built from the sdist.
+    Offline, so without an isolated build environment (setuptools comes from this one)."""
+    run(python, "-m", "build", "--no-isolation", "--outdir", out, source, cwd=out)
+
+
+def requirement_names(wheel: Path) -> set[str]:
+    """The distributions a wheel's metadata requires (names only, normalised)."""
+    with zipfile.ZipFile(wheel) as bundle:
+        metadata = bundle.read(next(n for n in bundle.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    return {re.split(r"[ ;<>=!~\[(]", line.removeprefix("Requires-Dist:").strip())[0].lower()
+            for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line}
+
+
 @pytest.fixture(scope="module")
-def wheels(tmp_path_factory) -> dict[str, Path]:
-    """Distribution name -> its wheel, for the core and every plugin."""
+def distributions(tmp_path_factory) -> Path:
+    """The folder holding every distribution's sdist and wheel (built from the sdist)."""
     tree = exported_tree(tmp_path_factory.mktemp("export"))
-    out = tmp_path_factory.mktemp("wheels")
-    sources = [tree, *(tree / "plugins" / p.name for p in PLUGIN_FOLDERS)]
-    run(sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", "wheel", "--no-deps", "--no-build-isolation",
-        "-w", out, *sources, cwd=out)
-    built = {w.name.split("-")[0].replace("_", "-"): w for w in out.glob("*.whl")}
-    assert set(built) == {CORE_DISTRIBUTION, *(f"ganzoo-{p.name}" for p in PLUGIN_FOLDERS)}, built
+    out = tmp_path_factory.mktemp("dist")
+    for source in [tree, *(tree / "plugins" / p.name for p in PLUGIN_FOLDERS)]:
+        build(source, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheels(distributions) -> dict[str, Path]:
+    """Distribution name -> its wheel, for the core and every plugin."""
+    built = {w.name.split("-")[0].replace("_", "-"): w for w in distributions.glob("*.whl")}
+    assert set(built) == set(DISTRIBUTIONS.values()), built
     return built
 
 
@@ -121,7 +146,7 @@ def test_installed_wheels_register_every_component_and_import_from_the_environme
     assert listed["broken"] == [] and listed["missing_plugins"] == {}
     assert {(c["kind"], c["name"], c["distribution"]) for c in listed["components"]} == components
     for folder in PLUGIN_FOLDERS:
-        assert any(dist == f"ganzoo-{folder.name}" for *_, dist in components), f"ganzoo-{folder.name} registers nothing"
+        assert any(dist == DISTRIBUTIONS[folder.name] for *_, dist in components), f"ganzoo-{folder.name} registers nothing"
     modules = ["ganzoo", *(f"ganzoo_{p.name.replace('-', '_')}.plugin" for p in PLUGIN_FOLDERS)]
     # where each module would be imported from (found, not imported: no torch start-up)
     script = f"import importlib.util, json; print(json.dumps({{m: importlib.util.find_spec(m).origin for m in {modules!r}}}))"
@@ -136,7 +161,7 @@ def test_installed_wheels_ship_each_plugins_presets(full, expected, tmp_path):
     rows = json.loads(ganzoo_in(full, "presets", "--json", cwd=tmp_path).stdout)
     assert {row["name"]: row["distribution"] for row in rows} == providers
     for folder in PLUGIN_FOLDERS:
-        assert f"ganzoo-{folder.name}" in providers.values(), f"ganzoo-{folder.name} ships no presets"
+        assert DISTRIBUTIONS[folder.name] in providers.values(), f"ganzoo-{folder.name} ships no presets"
     assert all(row["missing"] == [] for row in rows)
 
 
@@ -144,7 +169,7 @@ def test_a_mixed_preset_trains_from_the_installed_wheels(full, tmp_path):
     ganzoo_in(full, "train", *MIXED_PRESET, "--out", "run", "--quiet", cwd=tmp_path)
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
     config = json.loads((tmp_path / "run" / "config.json").read_text(encoding="utf-8"))
-    assert {c["distribution"] for c in config["components"]} == {"ganzoo", "ganzoo-stackgan", "ganzoo-pix2pix"}
+    assert {c["distribution"] for c in config["components"]} == {CORE_DISTRIBUTION, "ganzoo-stackgan", "ganzoo-pix2pix"}
 
 
 def test_the_core_alone_lists_and_names_the_missing_plugins(wheels, third_party, tmp_path):
@@ -160,3 +185,34 @@ def test_the_core_alone_lists_and_names_the_missing_plugins(wheels, third_party,
     refused = ganzoo_in(core, "train", "demo", "--device", "cpu", cwd=tmp_path, check=False)
     assert refused.returncode == 1
     assert refused.stderr.strip() == "Error: preset 'demo' needs ganzoo-pix2pix, which is not installed: pip install ganzoo-pix2pix"
+
+
+def test_every_distribution_has_an_sdist_and_a_wheel_that_twine_accepts(distributions, wheels):
+    sdists = {s.name.removesuffix(".tar.gz").rsplit("-", 1)[0].replace("_", "-") for s in distributions.glob("*.tar.gz")}
+    assert sdists == set(DISTRIBUTIONS.values())
+    files = sorted(distributions.iterdir())
+    checked = run(sys.executable, "-m", "twine", "check", "--strict", *files)
+    assert checked.stdout.count("PASSED") == len(files) == 2 * len(DISTRIBUTIONS), checked.stdout
+    for name, wheel in wheels.items():  # every plugin depends on the core by its published name, and on nothing unpublished
+        ours = {r for r in requirement_names(wheel) if r.startswith(PLUGIN_PREFIX)}
+        assert ours <= set(DISTRIBUTIONS.values()) and (name == CORE_DISTRIBUTION or CORE_DISTRIBUTION in ours), (name, ours)
+    with zipfile.ZipFile(wheels[CORE_DISTRIBUTION]) as bundle:
+        assert {"ganzoo/zoo.toml", f"{wheels[CORE_DISTRIBUTION].name.rsplit('-', 3)[0]}.dist-info/licenses/LICENSE"} <= set(bundle.namelist())
+
+
+def test_a_new_plugin_builds_installs_and_trains_from_the_wheels(full, wheels, tmp_path):
+    ganzoo_in(full, "new-plugin", "wheel-gan", "--dir", tmp_path, cwd=tmp_path)
+    out = tmp_path / "dist"
+    out.mkdir()
+    build(tmp_path / "ganzoo-wheel-gan", out, python=full)
+    wheel = next(out.glob("*.whl"))
+    # the scaffold's dependencies are this project's distributions, all among the built wheels
+    assert requirement_names(wheel) == {CORE_DISTRIBUTION, DISTRIBUTIONS["dcgan"]} <= set(wheels)
+    run(sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", "--python", full, "install", "--no-deps", "--no-index", wheel)
+    try:
+        ganzoo_in(full, "train", "wheel-gan-shapes", "--device", "cpu", "--steps", "2", "--batch-size", "2", "--set", "dataset.count=8",
+                  "--set", "sample_count=2", "--out", "run", "--quiet", cwd=tmp_path)
+        config = json.loads((tmp_path / "run" / "config.json").read_text(encoding="utf-8"))
+        assert {c["distribution"] for c in config["components"]} == {CORE_DISTRIBUTION, "ganzoo-wheel-gan", DISTRIBUTIONS["dcgan"]}
+    finally:
+        run(sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", "--python", full, "uninstall", "-y", "ganzoo-wheel-gan")

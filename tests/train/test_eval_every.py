@@ -52,5 +52,5 @@ def test_missing_weights_stop_the_run_before_it_starts(tiny_host, in_tmp, monkey
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(in_tmp / "hub"))
     result = CliRunner().invoke(cli, ["train", "tiny", "--device", "cpu", "--quiet", "--out", "run", "--eval-every", "2"])
     assert result.exit_code == 1 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
-    assert "eval_every: the FID Inception weights" in result.output and "--set eval_extractor.weights=PATH" in result.output
+    assert "eval_every: inception-fid: weights-inception-2015-12-05-6726825d.pth is not in" in result.output and "--set eval_extractor.weights=PATH" in result.output
     assert not (in_tmp / "run" / "checkpoint.pt").exists() and not (in_tmp / "run" / "metrics.jsonl").exists()
