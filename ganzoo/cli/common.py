@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Column
 
 if TYPE_CHECKING:  # ganzoo.interfaces imports torch, which --help and --version do without
     from ganzoo.interfaces import ReportProgress
@@ -29,8 +30,13 @@ def report_broken_plugins() -> None:
 
 
 def progress_columns(label: str = "{task.description}") -> tuple:
-    """What every progress bar shows: what, the bar, done/total, elapsed time and the time left."""
-    return (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    """What every progress bar shows: what, the bar, done/total, elapsed time and the time left.
+    These never wrap or shorten (a narrow terminal or a log file shortens the free text beside them)."""
+    def whole() -> Column:
+        return Column(no_wrap=True)
+
+    return (TextColumn(label, table_column=whole()), BarColumn(), MofNCompleteColumn(table_column=whole()),
+            TimeElapsedColumn(table_column=whole()), TextColumn("eta", table_column=whole()), TimeRemainingColumn(table_column=whole()))
 
 
 @contextlib.contextmanager

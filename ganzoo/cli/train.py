@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from rich.progress import Progress, TextColumn
+from rich.table import Column
 
 from ganzoo import plugins
 from ganzoo.cli.common import console, progress_columns, report_broken_plugins, zoo_option
@@ -34,7 +35,8 @@ class RichProgress:
 
     def __init__(self) -> None:
         label, bar, count, elapsed, eta, remaining = progress_columns("[bold]{task.description}")
-        self.bar = Progress(label, bar, count, TextColumn("{task.fields[losses]}"), TextColumn("{task.fields[rate]}"),
+        self.bar = Progress(label, bar, count, TextColumn("{task.fields[losses]}", table_column=Column(overflow="ellipsis")),
+                            TextColumn("{task.fields[rate]}", table_column=Column(no_wrap=True)),
                             elapsed, eta, remaining, console=console, transient=False)
         self.task = None
         self.work_bars: dict[str, Any] = {}
