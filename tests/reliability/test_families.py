@@ -61,6 +61,8 @@ def mode_image(mode: str) -> tuple[Image.Image, str]:
     base = Image.fromarray((ramp * 255).astype(np.uint8)).convert("RGB")
     if mode == "P":
         return base.convert("P"), "png"
+    if mode == "YCbCr":  # JPEG stores YCbCr as it is (Pillow's YCbCr TIFFs do not read back: 3 bytes a pixel written, 4 read)
+        return base.convert(mode), "jpg"
     return base.convert(mode), "png" if mode in ("1", "L", "LA", "RGBA", "I;16B") else "tif"
 
 
