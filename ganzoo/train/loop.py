@@ -308,7 +308,7 @@ class Rehearsal(Trainer):
         # the eager step: the fast step runs the same body, and its tensor learning rates need real values
         run = dataclasses.replace(run, config=dataclasses.replace(run.config, fast="off"))
         with warnings.catch_warnings():  # init_from copies into meta parameters: shapes checked, values dropped
-            warnings.simplefilter("ignore")
+            warnings.filterwarnings("ignore", message=".*copying from a non-meta parameter.*to a meta parameter", category=UserWarning)
             try:
                 super().__init__(run, run_dir, runtime=Runtime(torch.device("meta"), "fp32"))
             except NotImplementedError:  # a component reads tensor values while building: rehearse on the CPU

@@ -185,3 +185,32 @@ def test_a_resumed_run_takes_the_folder_before_it_loads_the_checkpoint(tiny_host
     with pytest.raises(RunFolderLocked, match=f"in use by process {os.getppid()}"):
         trainer.run()
     assert trainer.step == 0  # nothing was read from a folder another process writes
+
+
+def test_dry_run_hides_only_the_meta_copy_warning_of_init_from(tiny_host, in_tmp):
+    """A rehearsal copies init_from weights into meta parameters (a no-op torch warns about): that
+    warning is expected and hidden; what a component itself warns while building is still shown."""
+    import warnings
+
+    from ganzoo.registry import component
+    from ganzoo.resolve import checked
+    from ganzoo.train.loop import Rehearsal
+    from tests.tinyplugin import TinyGenerator
+
+    make("tiny", in_tmp / "source").run()
+    config = load_book().resolve("tiny", {"init_from": {"generator": f"{in_tmp / 'source'}:generator"}})
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        Rehearsal(checked(config, tiny_host.registry), in_tmp / "rehearsed").rehearse()
+    assert not [str(w.message) for w in said if "meta" in str(w.message)]
+
+    def outdated_generator(resolution, channels, condition):
+        warnings.warn("outdated-generator: width is deprecated", DeprecationWarning, stacklevel=2)
+        return TinyGenerator(resolution, channels, condition)
+
+    tiny_host.registry.add(component("generator", "outdated-gen")(outdated_generator))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        Rehearsal(checked(load_book().resolve("tiny", {"nets.generator.name": "outdated-gen"}), tiny_host.registry),
+                  in_tmp / "outdated").rehearse()
+    assert any("width is deprecated" in str(w.message) for w in said)
