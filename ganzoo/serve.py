@@ -26,6 +26,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
+from ganzoo import hub
 from ganzoo.data.base import ImageProblems, open_image, resize_center_crop, to_uint8_tensor
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import export_run
@@ -138,7 +139,7 @@ class Playground:
     def open(cls, model: str | Path, device: str = "auto") -> "Playground":
         """Load ``model`` once and gather its examples from its own data, where this machine has it."""
         loaded = load(model, device=device, parts="generator")
-        playground = cls(loaded, Path(model))
+        playground = cls(loaded, local_model(model))
         try:
             if not isinstance(loaded.task, GenerativeTask):
                 held_out = loaded.dataset(held_out=True, count=EXAMPLES)
@@ -226,6 +227,11 @@ class Playground:
             return lines + ["", *(f"- {line}" for line in describe_protocol(record))]
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             return [f"The saved evaluation {path.name} cannot be read ({type(error).__name__})."]
+
+
+def local_model(model: str | Path) -> Path:
+    """Where ``model`` is on this machine: an ``hf://`` reference's export in the Hugging Face cache."""
+    return hub.download(model) if hub.is_reference(model) else Path(model)
 
 
 def component_name(entry: Any) -> str:
@@ -366,7 +372,7 @@ blocks.block_thread()
 '''
 
 
-def write_space(model: Path, folder: Path) -> Path:
+def write_space(model: str | Path, folder: Path) -> Path:
     """A folder that runs the page of ``model`` as a Hugging Face Space: app.py, requirements.txt,
     README.md (the Space's settings) and the model as an export (generator weights only)."""
     writable_folder(folder, "--space")
@@ -376,6 +382,7 @@ def write_space(model: Path, folder: Path) -> Path:
                          "`ganzoo serve --space`; choose a new or empty folder")
     gradio = require_gradio()
     loaded = load(model, device="cpu", parts="generator")  # refuses what cannot be served before anything is written
+    model = local_model(model)
     write_text(app, APP)  # first: it marks the folder as this command's, so a rerun (after a failure too) may rewrite it
     target = folder / "model.safetensors"
     if model.suffix == ".safetensors":

@@ -189,7 +189,8 @@ def test_translating_needs_only_the_generators_plugins_and_a_resume_names_the_mi
     for model in (full, run):  # an export of every network, and the run folder
         result = runner.invoke(cli, ["translate", str(model), "input.png", "-o", "out.png", "--device", "cpu"])
         assert result.exit_code == 0, result.output
-    install = "from tiny-plugin 1.0, which is not installed: pip install tiny-plugin"
+    install = ("from 'tiny-plugin' '1.0', which is not installed: the file names 'tiny-plugin', which ganzoo does not know: "
+               "check who publishes it before installing anything")  # a name from the file is never offered as a command
     with pytest.raises(ExportError) as loading:
         load(full)  # every network the file holds (not the loss)
     assert str(loading.value) == f"{full} needs discriminator 'tiny-disc' {install}"

@@ -24,6 +24,7 @@ from ganzoo.version import CORE_DISTRIBUTION
 from tests.conftest import make_tiny_host
 
 huggingface_hub = pytest.importorskip("huggingface_hub")
+hub_constants = pytest.importorskip("huggingface_hub.constants")  # a submodule the package imports lazily
 
 MAIN, OTHER = "a" * 40, "b" * 40
 HOST = "build-host-7"
@@ -69,8 +70,8 @@ def hub_cache(tmp_path, monkeypatch) -> Path:
     cache = tmp_path / "hf-cache"
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
     return cache
 
 
@@ -136,6 +137,18 @@ def test_push_then_sample_from_the_hub_cache(run, tiny_host, uploads, hub_cache,
     assert (in_tmp / "grid.png").is_file()
 
 
+def test_serve_plays_with_a_hub_model_and_makes_its_space(run, tiny_host, hub_cache, in_tmp):
+    pytest.importorskip("gradio")
+    from ganzoo.serve import Playground, write_space
+
+    put_in_cache(hub_cache, "me/tiny-class", MAIN, export_run(run, in_tmp / "pushed.safetensors"), refs=("main",))
+    playground = Playground.open("hf://me/tiny-class", device="cpu")
+    assert [label for _, label in playground.generate(0, 2, 0, "square")] == ["square · seed 0 #0", "square · seed 0 #1"]
+    assert playground.source.name == hub.EXPORT_FILE and "`model.safetensors`" in playground.card()
+    space = write_space("hf://me/tiny-class", in_tmp / "space")
+    assert (space / hub.EXPORT_FILE).read_bytes() == (in_tmp / "pushed.safetensors").read_bytes()
+
+
 def test_hub_failures_are_one_line(hub_cache, tiny_host, in_tmp, monkeypatch):
     with pytest.raises(GanzooError, match=r"^hf://me/absent: cannot get model.safetensors and it is not in the Hugging Face cache .*pass its path$"):
         load("hf://me/absent")
@@ -146,14 +159,15 @@ def test_hub_failures_are_one_line(hub_cache, tiny_host, in_tmp, monkeypatch):
     assert result.exit_code == 1 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
-def test_a_hub_model_whose_plugin_is_missing_names_the_pip_install(run, tiny_host, uploads, hub_cache, in_tmp):
+def test_a_hub_model_whose_plugin_is_missing_names_it_without_offering_a_command(run, tiny_host, uploads, hub_cache, in_tmp):
     assert push(run).exit_code == 0
     put_in_cache(hub_cache, "me/tiny-class", MAIN, uploads[-1]["folder"] / hub.EXPORT_FILE, refs=("main",))
     plugins.reset(plugins.PluginHost(autoload=False))  # the core only: tiny-plugin is not installed
     result = CliRunner().invoke(cli, ["sample", "hf://me/tiny-class"])
     assert result.exit_code == 1
-    assert result.output.strip() == ("Error: hf://me/tiny-class needs generator 'tiny-gen' from tiny-plugin 1.0, "
-                                     "which is not installed: pip install tiny-plugin")
+    assert result.output.strip() == ("Error: hf://me/tiny-class needs generator 'tiny-gen' from 'tiny-plugin' '1.0', "
+                                     "which is not installed: the file names 'tiny-plugin', which ganzoo does not know: "
+                                     "check who publishes it before installing anything")  # a Hub file chose that name
 
 
 def test_without_huggingface_hub_the_way_in_is_named(monkeypatch):
