@@ -25,6 +25,7 @@ from ganzoo import hub
 from ganzoo.errors import first_line
 from ganzoo.export import HEADER_KEY, export_run, read_export
 from ganzoo.images import save_grid
+from ganzoo.interfaces import GenerativeTask
 from ganzoo.io import atomic_write, write_json
 from ganzoo.loading import load
 from ganzoo.runs.checkpoint import SAMPLES, evaluation_paths
@@ -72,7 +73,7 @@ def _grid(model: Path, export: Path, target: Path) -> bool:
             shutil.copyfile(saved, target)
             return True
     loaded = load(export)
-    if not hasattr(loaded.task, "sample_inputs") or loaded.model.source.kind == "text":
+    if not isinstance(loaded.task, GenerativeTask) or loaded.model.source.kind == "text":
         return False
     images = loaded.sample(GRID_COUNT)
     first = next(iter(images))

@@ -26,7 +26,7 @@ from rich.markup import escape
 
 from ganzoo.cli.common import err_console
 from ganzoo.config import ComponentConfig, Range, TrainConfig, literal_choices
-from ganzoo.data.catalog import catalog
+from ganzoo.data.catalog import catalog, entry_read_by
 from ganzoo.data.guess import guess_loader
 from ganzoo.presets import apply_override
 from ganzoo.registry import Registry
@@ -282,7 +282,7 @@ def native_overrides(overrides: Overrides, preset: PresetTable) -> Overrides:
     dataset = chosen.component("dataset").name
     if dataset == preset.component("dataset").name or dataset not in preset.registry.names("dataset"):
         return {}
-    entry = getattr(preset.registry.get("dataset", dataset).factory, "catalog_entry", None)
+    entry = entry_read_by(preset.registry.get("dataset", dataset).factory)
     if entry is None:
         return {}
     ports = [preset.registry.get(kind, name).ports for kind, name in chosen.networks() if name in preset.registry.names(kind)]

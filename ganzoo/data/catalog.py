@@ -12,6 +12,7 @@ some registered component reads. A plugin adds a dataset to the catalog the same
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from ganzoo.errors import GanzooError
 from ganzoo.registry import Registry, unknown_message
@@ -104,11 +105,20 @@ class Catalog:
         return self.entries[name]
 
 
+#: the attribute :func:`ganzoo.data.home.reads` gives a dataset factory: the entry it loads.
+CATALOG_ENTRY = "catalog_entry"
+
+
+def entry_read_by(factory: Callable[..., Any]) -> KnownDataset | None:
+    """The catalog entry a dataset factory loads from the data home (see :func:`ganzoo.data.home.reads`), else ``None``."""
+    return getattr(factory, CATALOG_ENTRY, None)
+
+
 def catalog(registry: Registry) -> Catalog:
     """The catalog from the registered dataset components (one entry may have several readers)."""
     found = Catalog()
     for item in registry.list("dataset"):
-        entry = getattr(item.factory, "catalog_entry", None)
+        entry = entry_read_by(item.factory)
         if entry is None:
             continue
         if found.entries.setdefault(entry.name, entry) != entry:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ganzoo.data.base import DataError
-from ganzoo.data.catalog import KnownDataset
+from ganzoo.data.catalog import CATALOG_ENTRY, KnownDataset
 from ganzoo.io import write_json
 from ganzoo.registry import Component, with_defaults
 
@@ -84,7 +84,7 @@ def reads(entry: KnownDataset) -> Callable[[Callable[..., Any]], Callable[..., A
         def load(*args: Any, root: str | None = None, **kwargs: Any) -> Any:
             return factory(*args, root=str(locate(entry)) if root is None else root, **kwargs)
 
-        load.catalog_entry = entry  # type: ignore[attr-defined]
+        setattr(load, CATALOG_ENTRY, entry)
         return load
 
     return wrap
