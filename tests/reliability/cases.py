@@ -195,6 +195,10 @@ FAULTS: list[Fault] = [
     Fault("`kill -9` halfway through writing a checkpoint",
           "the previous checkpoint stays intact; the orphaned temporary file is removed when the folder is opened again",
           "test_kill_resume.py::test_killed_and_resumed_run_equals_an_uninterrupted_one"),
+    *(Fault(f"`kill -9` of `ganzoo {verb}` before each of its files is renamed into place",
+            "the run folder is still reported on, evaluated, sampled from and resumed; the command's next run writes whole files",
+            "test_kill_commands.py::test_a_command_killed_at_any_write_leaves_a_run_that_still_works")
+      for verb in ("sample", "evaluate", "export", "report")),
     Fault("a half-written last line in metrics.jsonl", "dropped on resume, like lines after the checkpoint",
           "test_kill_resume.py::test_killed_and_resumed_run_equals_an_uninterrupted_one"),
     Fault("two `ganzoo train` into one folder at once", "the second exits 1 naming the owner's pid and host; the first is unaffected",
