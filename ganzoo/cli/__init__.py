@@ -30,7 +30,7 @@ COMMANDS = {
                            "and --zoo files layered over them."),
     "report": ("report", "Write one HTML page comparing RUNS (run folders): config, curves, evaluations, sample grids over time, "
                          "speed and device."),
-    "serve": ("serve", "Open a page to play with MODEL (a run folder, checkpoint or .safetensors export)."),
+    "serve": ("serve", "Open a page to play with MODEL (a run folder, checkpoint, .safetensors export or hf://owner/name[@rev])."),
     "sample": ("sample", "Sample a grid of images from MODEL (a run folder, checkpoint, .safetensors export or "
                          "hf://owner/name[@rev])."),
     "train": ("train", "Train PRESET (see `ganzoo presets`), optionally mixing in other components."),
