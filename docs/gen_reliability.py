@@ -84,7 +84,7 @@ def _cell(text: str) -> str:
 
 def render() -> str:
     sys.path.insert(0, str(ROOT))
-    from tests.reliability.cases import API_CASES, CASES, FAULTS, FAMILY_SOURCES, family_cases, field_cases
+    from tests.reliability.cases import API_CASES, CASES, FAMILY_SOURCES, FAULTS, family_cases, field_cases
 
     counts = {"Bad command lines": len(CASES), "Settings outside their declared range": len(field_cases())}
     for case in family_cases():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 import torch
 from torch import Tensor
@@ -210,32 +210,30 @@ def count_argument(value: Any, name: str) -> int:
     return value
 
 
-def texts_argument(value: Any, name: str) -> tuple[str, ...]:
-    """A sequence of captions as a tuple; one string is refused (it would be read letter by letter)."""
+def sequence_argument(value: Any, name: str, what: str, fits: Callable[[Any], bool], each: str) -> tuple[Any, ...]:
+    """``value`` as a tuple of items that each ``fits``; one string is refused (it would be read
+    letter by letter), as is anything that is not a sequence."""
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} must be a list of captions, not one string: write {name}=[{value!r}]")
+        raise TypeError(f"{name} must be a list of {what}, not one string: write {name}=[{value!r}]")
     try:
-        texts = tuple(value)
+        items = tuple(value)
     except TypeError:
-        raise TypeError(f"{name} must be a list of captions, got {value!r}") from None
-    wrong = [text for text in texts if not isinstance(text, str)]
+        raise TypeError(f"{name} must be a list of {what}, got {value!r}") from None
+    wrong = [item for item in items if not fits(item)]
     if wrong:
-        raise TypeError(f"{name}: every caption must be a str, got {wrong[0]!r}")
-    return texts
+        raise TypeError(f"{name}: {each}, got {wrong[0]!r}")
+    return items
+
+
+def texts_argument(value: Any, name: str) -> tuple[str, ...]:
+    """A sequence of captions as a tuple."""
+    return sequence_argument(value, name, "captions", lambda text: isinstance(text, str), "every caption must be a str")
 
 
 def classes_argument(value: Any) -> tuple[str | int, ...]:
-    """A sequence of class indices (int) or names (str) as a tuple; one string, floats and bools are refused."""
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"classes must be a list of class indices or names, not one string: write classes=[{value!r}]")
-    try:
-        classes = tuple(value)
-    except TypeError:
-        raise TypeError(f"classes must be a list of class indices or names, got {value!r}") from None
-    wrong = [c for c in classes if isinstance(c, bool) or not isinstance(c, (int, str))]
-    if wrong:
-        raise TypeError(f"classes: each class is an int index or a str name, got {wrong[0]!r}")
-    return classes
+    """A sequence of class indices (int) or names (str) as a tuple; floats and bools are refused."""
+    return sequence_argument(value, "classes", "class indices or names",
+                             lambda c: isinstance(c, (int, str)) and not isinstance(c, bool), "each class is an int index or a str name")
 
 
 def seed_argument(value: Any, span: int = 1) -> int:

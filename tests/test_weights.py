@@ -17,23 +17,9 @@ from ganzoo.cli import cli
 from ganzoo.fetch import OFFLINE_ENV, DownloadStopped, FetchError
 from ganzoo.metrics import extractors
 from ganzoo.registry import Registry
-from tests.data.loopback import LoopbackServer, closed_port_url
+from tests.data.loopback import LoopbackServer, ProgressRecorder, closed_port_url
 
 BODY = b"not really an Inception" * 1000
-
-
-class Recorder:
-    def __init__(self):
-        self.calls = []
-
-    def start(self, description, total, completed):
-        self.calls.append(("start", description, total, completed))
-
-    def advance(self, amount):
-        self.calls.append(("advance", amount))
-
-    def stop(self):
-        self.calls.append(("stop",))
 
 
 def entry(url: str, folder: Path, digest: str | None = None) -> weights.KnownWeights:
@@ -64,7 +50,7 @@ def test_the_published_addresses_and_caches_are_those_of_the_libraries(tmp_path,
 
 def test_first_use_downloads_with_progress_checks_and_then_reuses(server, tmp_path):
     known = entry(server.url("/w/toy-net-1234.pth"), tmp_path / "cache")
-    recorder = Recorder()
+    recorder = ProgressRecorder()
     path = weights.ensure(known, recorder)
     assert path == tmp_path / "cache" / "toy-net-1234.pth" and path.read_bytes() == BODY
     assert recorder.calls[0] == ("start", ".toy-net-1234.pth.unverified", len(BODY), 0) and recorder.calls[-1] == ("stop",)
@@ -77,15 +63,15 @@ def test_an_interrupted_download_resumes(server, tmp_path):
     server.served.cut_after = 5000
     known = entry(server.url("/w/toy-net-1234.pth"), tmp_path / "cache")
     with pytest.raises(DownloadStopped, match="run the same command again to continue"):
-        weights.ensure(known, Recorder())
-    assert weights.ensure(known, Recorder()).read_bytes() == BODY
+        weights.ensure(known, ProgressRecorder())
+    assert weights.ensure(known, ProgressRecorder()).read_bytes() == BODY
     assert server.served.ranges == [None, "bytes=5000-"]
 
 
 def test_a_wrong_digest_is_refused_and_nothing_is_cached(server, tmp_path):
     known = entry(server.url("/w/toy-net-1234.pth"), tmp_path / "cache", digest="deadbeef")
     with pytest.raises(FetchError, match=r"sha256 \w+ is not the published deadbeef \(the test\); refused"):
-        weights.ensure(known, Recorder())
+        weights.ensure(known, ProgressRecorder())
     assert list((tmp_path / "cache").iterdir()) == []
 
 
@@ -101,7 +87,7 @@ def test_offline_never_connects_and_names_the_way_out(server, tmp_path, monkeypa
 def test_a_network_failure_is_one_line(tmp_path, monkeypatch):
     monkeypatch.delenv(OFFLINE_ENV)
     with pytest.raises(FetchError, match=r"^cannot download .*127\.0\.0\.1.*run `ganzoo weights get toy-net --from FILE`$"):
-        weights.ensure(entry(closed_port_url("/w/toy-net-1234.pth"), tmp_path / "cache"), Recorder())
+        weights.ensure(entry(closed_port_url("/w/toy-net-1234.pth"), tmp_path / "cache"), ProgressRecorder())
 
 
 @pytest.fixture

@@ -8,6 +8,22 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class ProgressRecorder:
+    """A download progress (``ganzoo.fetch.Progress``) that records its calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def start(self, description, total, completed):
+        self.calls.append(("start", description, total, completed))
+
+    def advance(self, amount):
+        self.calls.append(("advance", amount))
+
+    def stop(self):
+        self.calls.append(("stop",))
+
+
 @dataclass
 class Served:
     files: dict[str, bytes] = field(default_factory=dict)

@@ -23,7 +23,7 @@ from ganzoo.data.home import read_record, reads
 from ganzoo.fetch import OFFLINE_ENV
 from ganzoo.registry import component
 from tests.conftest import make_tiny_host
-from tests.data.loopback import LoopbackServer, closed_port_url
+from tests.data.loopback import LoopbackServer, ProgressRecorder, closed_port_url
 
 FILE = "/toy.tar.gz"
 
@@ -126,20 +126,7 @@ def test_get_downloads_verifies_and_records(home, server):
 def test_download_reports_progress(home, server, tmp_path):
     body = server.served.files[FILE]
 
-    class Recorder:
-        def __init__(self):
-            self.calls = []
-
-        def start(self, description, total, completed):
-            self.calls.append(("start", description, total, completed))
-
-        def advance(self, amount):
-            self.calls.append(("advance", amount))
-
-        def stop(self):
-            self.calls.append(("stop",))
-
-    recorder = Recorder()
+    recorder = ProgressRecorder()
     fetch.download((server.url(FILE),), tmp_path / "toy.tar.gz", recorder, "way out")
     assert recorder.calls[0] == ("start", "toy.tar.gz", len(body), 0) and recorder.calls[-1] == ("stop",)
     assert sum(c[1] for c in recorder.calls if c[0] == "advance") == len(body)

@@ -17,6 +17,7 @@ from ganzoo.config import ConfigError, TrainConfig, check_config
 from ganzoo.presets import load_book
 from tests.conftest import make_tiny_host
 from tests.reliability.cases import CASES, FLAGS, Case, field_cases, ranged_fields
+from tests.reliability.workspace import train_runs
 
 
 def invoke(*args: str):
@@ -40,11 +41,7 @@ def workspace(tmp_path_factory):
     os.chdir(root)
     plugins.reset(make_tiny_host())
     try:
-        for folder, preset, extra in [("run", "tiny", ()), ("classrun", "tiny-class", ()), ("pairedrun", "tiny-paired", ()),
-                                      ("textrun", "tiny", ("--set", "task=text-conditional", "--cond", "learned"))]:
-            result = invoke("train", preset, "--quiet", "--device", "cpu", "--steps", "1", "--out", folder, *extra)
-            assert result.exit_code == 0, result.output
-        assert invoke("export", "run", "-o", "model.safetensors").exit_code == 0
+        train_runs()
         (root / "started").mkdir()
         (root / "started" / "config.json").write_text((root / "run" / "config.json").read_text())
         (root / "notes.txt").write_text("hello, world\n")

@@ -27,6 +27,7 @@ from ganzoo.cli import cli
 from ganzoo.runs.lock import LOCK, UNOWNED_GRACE
 from tests.conftest import make_tiny_host
 from tests.reliability.cases import API_CASES, ESCAPING_NAMES, FOREIGN, IMAGE_MODES, REFUSALS, FamilyCase, family_cases
+from tests.reliability.workspace import train_runs
 
 
 def invoke(*args: str):
@@ -86,11 +87,7 @@ def workspace(tmp_path_factory):
     os.chdir(root)
     plugins.reset(make_tiny_host())
     try:
-        for folder, preset, extra in [("run", "tiny", ()), ("classrun", "tiny-class", ()), ("pairedrun", "tiny-paired", ()),
-                                      ("textrun", "tiny", ("--set", "task=text-conditional", "--cond", "learned"))]:
-            result = invoke("train", preset, "--quiet", "--device", "cpu", "--steps", "1", "--out", folder, *extra)
-            assert result.exit_code == 0, result.output
-        assert invoke("export", "run", "-o", "model.safetensors").exit_code == 0
+        train_runs()
         shutil.copytree("run", "bestrun")
         Path("bestrun/best.json").write_text(json.dumps({"step": 1, "metric": "fid", "value": 3.5, "higher_is_better": False,
                                                           "eval": {"fid": 3.5}}))
