@@ -1,7 +1,7 @@
 """The reference training steps, re-implemented here, timed beside ganzoo's eager and fast steps.
 
 Two steps as their projects ship them, written for this benchmark from the published descriptions
-(no code copied):
+(no code copied; the networks are those of ``references.py``, which ``quality.py`` trains too):
 
 * pytorch/examples DCGAN: the paper's 64 px generator and discriminator (width 64, z 100), fp32,
   a Sigmoid at the end of D with ``BCELoss``, the real and fake halves of D's loss back-propagated
@@ -29,6 +29,7 @@ from tempfile import TemporaryDirectory
 from typing import Any, Callable
 
 import torch
+from references import dcgan_discriminator, dcgan_generator, normal_init, patchgan_70, unet
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -37,42 +38,6 @@ from ganzoo.train.bench import synchronize, time_mode
 from ganzoo.train.fast import WARMUP_STEPS
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import resolve_device
-
-
-def normal_init(module: nn.Module) -> None:
-    """Convolutions ~ N(0, 0.02), BatchNorm scales ~ N(1, 0.02), biases 0 (both projects' init)."""
-    for layer in module.modules():
-        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-        elif isinstance(layer, nn.BatchNorm2d):
-            nn.init.normal_(layer.weight, 1.0, 0.02)
-            nn.init.zeros_(layer.bias)
-
-
-# ----------------------------------------------------------------------------------------------
-# DCGAN as pytorch/examples trains it
-# ----------------------------------------------------------------------------------------------
-
-def dcgan_generator(z_dim: int = 100, width: int = 64, channels: int = 3) -> nn.Sequential:
-    """z [B, 100, 1, 1] -> 4x4x512 -> ... -> 64x64 image through tanh."""
-    layers: list[nn.Module] = []
-    widths = [z_dim, width * 8, width * 4, width * 2, width]
-    for index, (inp, out) in enumerate(zip(widths, widths[1:])):
-        stride, padding = (1, 0) if index == 0 else (2, 1)
-        layers += [nn.ConvTranspose2d(inp, out, 4, stride, padding, bias=False), nn.BatchNorm2d(out), nn.ReLU(True)]
-    layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1, bias=False), nn.Tanh()]
-    return nn.Sequential(*layers)
-
-
-def dcgan_discriminator(width: int = 64, channels: int = 3) -> nn.Sequential:
-    """64x64 image -> probability of being real (Sigmoid, for BCELoss)."""
-    layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
-    for inp, out in ((width, width * 2), (width * 2, width * 4), (width * 4, width * 8)):
-        layers += [nn.Conv2d(inp, out, 4, 2, 1, bias=False), nn.BatchNorm2d(out), nn.LeakyReLU(0.2, True)]
-    layers += [nn.Conv2d(width * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid()]
-    return nn.Sequential(*layers)
 
 
 def dcgan_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tensor]], None], list[nn.Module]]:
@@ -117,56 +82,8 @@ def dcgan_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tens
 # pix2pix as pytorch-CycleGAN-and-pix2pix trains it
 # ----------------------------------------------------------------------------------------------
 
-class SkipBlock(nn.Module):
-    """One U-Net level: down, the inner levels, up; its input is concatenated to its output
-    (except at the outermost level, which returns the image)."""
-
-    def __init__(self, outer: int, inner: int, inside: nn.Module | None, *, input_channels: int | None = None,
-                 outermost: bool = False, dropout: bool = False) -> None:
-        super().__init__()
-        self.outermost = outermost
-        source = input_channels if input_channels is not None else outer
-        down = nn.Conv2d(source, inner, 4, 2, 1, bias=False)
-        if outermost:
-            layers = [down, inside, nn.ReLU(True), nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1), nn.Tanh()]
-        elif inside is None:  # innermost: no inner levels, no skip below
-            layers = [nn.LeakyReLU(0.2, True), down, nn.ReLU(True), nn.ConvTranspose2d(inner, outer, 4, 2, 1, bias=False),
-                      nn.BatchNorm2d(outer)]
-        else:
-            layers = [nn.LeakyReLU(0.2, True), down, nn.BatchNorm2d(inner), inside, nn.ReLU(True),
-                      nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1, bias=False), nn.BatchNorm2d(outer)]
-            if dropout:
-                layers.append(nn.Dropout(0.5))
-        self.model = nn.Sequential(*layers)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
-
-
-def unet_256(in_channels: int = 3, out_channels: int = 3, width: int = 64) -> nn.Module:
-    """8 downsamplings 256 -> 1; the three 512-channel levels under the innermost use dropout."""
-    block = SkipBlock(width * 8, width * 8, None)
-    for _ in range(3):
-        block = SkipBlock(width * 8, width * 8, block, dropout=True)
-    for scale in (4, 2, 1):
-        block = SkipBlock(width * scale, width * scale * 2, block)
-    return SkipBlock(out_channels, width, block, input_channels=in_channels, outermost=True)
-
-
-def patchgan_70(in_channels: int = 6, width: int = 64) -> nn.Sequential:
-    """C64-C128-C256-C512 then a 1-channel convolution: a map of 70x70 patch logits."""
-    layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
-    previous = width
-    for index, stride in ((1, 2), (2, 2), (3, 1)):
-        current = width * min(2**index, 8)
-        layers += [nn.Conv2d(previous, current, 4, stride, 1, bias=False), nn.BatchNorm2d(current), nn.LeakyReLU(0.2, True)]
-        previous = current
-    layers.append(nn.Conv2d(previous, 1, 4, 1, 1))
-    return nn.Sequential(*layers)
-
-
 def pix2pix_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tensor]], None], list[nn.Module]]:
-    G, D = unet_256().to(device), patchgan_70().to(device)
+    G, D = unet(8).to(device), patchgan_70().to(device)
     normal_init(G), normal_init(D)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))

@@ -1,0 +1,104 @@
+"""benchmarks/quality.py at ``--scale smoke``: every family's ganzoo preset and reference train two
+steps on tiny stand-in data and are scored through a stand-in TorchScript "Inception", so the
+benchmark's code runs without the real data sets or the Inception file."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from torch import Tensor, nn
+
+from tests.data.test_facades import facade_pair
+from tests.data.test_mnist import idx_bytes
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+FLOWERS = {"1": "pink primrose", "2": "globe thistle"}
+
+
+class PooledBrightness(nn.Module):
+    """Stands in for the Inception file: the brightness of the four quarters of the image."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return nn.functional.adaptive_avg_pool2d(x.mean(1, keepdim=True), 2).flatten(1)
+
+
+def write_noisy_mnist(folder: Path, count: int, split: str) -> None:
+    """IDX files of random 28x28 digits (distinct images keep the feature covariances regular)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    prefix = "train" if split == "train" else "t10k"
+    digits = torch.randint(0, 256, (count, 28, 28), generator=torch.Generator().manual_seed(count))
+    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(idx_bytes(digits))
+    (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(idx_bytes(torch.arange(count) % 10))
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory) -> tuple[Path, Path]:
+    """A data folder with mnist/, facades/ and flowers102/ a few images each, and the extractor file."""
+    root = tmp_path_factory.mktemp("quality")
+    data = root / "datasets"
+    write_noisy_mnist(data / "mnist", 64, "train")
+    write_noisy_mnist(data / "mnist", 16, "test")
+    for split, count in (("train", 4), ("test", 4)):
+        (data / "facades" / split).mkdir(parents=True)
+        for number in range(count):
+            (data / "facades" / split / f"{number + 1}.jpg").write_bytes(facade_pair(number * 7))
+        for folder, colour in (("1", (220, 80, 160)), ("2", (120, 90, 210))):
+            (data / "flowers102" / split / folder).mkdir(parents=True)
+            for number in range(4):
+                image = Image.new("RGB", (64, 64), colour)
+                image.paste((250, 250, 120), (8 * number, 4 * number, 8 * number + 20, 4 * number + 30))
+                image.save(data / "flowers102" / split / folder / f"image_{number}.jpg")
+    (data / "flowers102" / "cat_to_name.json").write_text(json.dumps(FLOWERS), encoding="utf-8")
+    extractor = root / "pooled.pt"
+    with warnings.catch_warnings():  # torch >= 2.9 calls TorchScript deprecated; ganzoo's extractor still reads it
+        warnings.simplefilter("ignore", FutureWarning)
+        torch.jit.script(PooledBrightness()).save(str(extractor))
+    return data, extractor
+
+
+@pytest.fixture(scope="module")
+def quality():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(BENCHMARKS))
+        yield importlib.import_module("quality")
+
+
+@pytest.mark.slow  # twelve models of two steps: about a minute in all
+@pytest.mark.parametrize("family", ["gan", "dcgan", "lsgan-sn", "pix2pix", "stackgan", "ugatit"])
+def test_every_family_runs_side_by_side_at_smoke_scale(family, stand_ins, quality, tmp_path, capsys) -> None:
+    data, extractor = stand_ins
+    argv = [family, "--scale", "smoke", "--seeds", "1", "--data", str(data), "--inception", str(extractor), "--out", str(tmp_path)]
+    result = quality.main(argv)
+    metrics = list(quality.FAMILIES[family].metrics)
+    for side in ("ganzoo", "reference"):
+        assert list(result["summary"][side]) == metrics
+        assert all(math.isfinite(score["mean"]) for score in result["summary"][side].values())
+    assert set(result["floor"]) == {"fid", "kid"} & set(metrics)
+    assert result["extractor"]["name"] == "inception-torchscript"
+    assert json.loads((tmp_path / "result.json").read_text())["summary"] == result["summary"]
+    with Image.open(tmp_path / "side-by-side.png") as grid:
+        assert grid.width > 0 and grid.height > 0
+
+    capsys.readouterr()
+    again = quality.main(argv)  # the finished runs are kept and read back, not trained again
+    assert "ganzoo seed 0: reusing" in capsys.readouterr().out
+    assert again["summary"] == result["summary"]
+
+
+def test_reference_batches_crop_pairs_alike_and_domains_apart(quality) -> None:
+    from ganzoo.data.base import InMemoryDataset
+
+    ramp = torch.arange(10, dtype=torch.uint8).repeat(3, 10, 1)[None].expand(8, -1, -1, -1).contiguous()
+    paired = InMemoryDataset({"image": ramp, "source": ramp.clone()}, resolution=6, layout="paired")
+    batch = next(quality.reference_batches(paired, 1, seed=0, flip=True))
+    assert batch["image"].shape[-1] == 6 and torch.equal(batch["image"], batch["source"])
+    unpaired = InMemoryDataset({"a": ramp, "b": ramp.clone()}, resolution=6, layout="unpaired")
+    batches = quality.reference_batches(unpaired, 1, seed=0, flip=True)
+    assert any(not torch.equal(b["a"], b["b"]) for b in (next(batches) for _ in range(8)))
