@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -357,7 +358,10 @@ def run_side(side: str, family: Family, judge: Judge, data: Path, setting: Setti
             return Scored(kept["scores"], kept["shown"], kept["train_seconds"])
     started = time.perf_counter()
     if side == "ganzoo":
-        model = train_ganzoo(family, data, setting, extras, seed, out / "runs" / f"ganzoo-seed{seed}")
+        folder = out / "runs" / f"ganzoo-seed{seed}"
+        if folder.is_dir():  # a run of other settings, or one interrupted before it was scored
+            shutil.rmtree(folder)
+        model = train_ganzoo(family, data, setting, extras, seed, folder)
     else:
         model = train_reference(family, data, setting, extras, seed)
     seconds = time.perf_counter() - started
@@ -381,13 +385,15 @@ def summary(runs: list[Scored]) -> dict[str, dict[str, float]]:
 
 
 def side_by_side(family: Family, results: dict[str, list[Scored]]) -> dict[str, Tensor]:
-    """Seed 0 of both sides: generated samples as rows of ganzoo then reference; translations as
-    input, ganzoo, reference, target."""
+    """Seed 0 of both sides in [-1, 1]: generated samples as rows of ganzoo then reference;
+    translations as input, ganzoo, reference (and target)."""
     ganzoo, reference = results["ganzoo"][0].shown, results["reference"][0].shown
     if family.kind in ("paired", "unpaired"):
-        return {"input": ganzoo["input"], "ganzoo": ganzoo["output"], "reference": reference["output"],
-                **({"target": ganzoo["target"]} if "target" in ganzoo else {})}
-    return {"ganzoo": ganzoo["samples"], "reference": reference["samples"]}
+        rows = {"input": ganzoo["input"], "ganzoo": ganzoo["output"], "reference": reference["output"]}
+        rows.update({"target": ganzoo["target"]} if "target" in ganzoo else {})
+    else:
+        rows = {"ganzoo": ganzoo["samples"], "reference": reference["samples"]}
+    return {kind: images.float() / 127.5 - 1 for kind, images in rows.items()}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -423,7 +429,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    save_picture(labelled_grid(side_by_side(family, results), columns=SHOWN // 2), out / "side-by-side.png")
+    rows = side_by_side(family, results)
+    save_picture(labelled_grid(rows, columns=min(SHOWN // 2, len(rows["ganzoo"]))), out / "side-by-side.png")
     print(f"\n{args.family} ({args.scale}: {setting.steps} steps, {args.seeds} seeds; FID/KID from {judge.extractor.name}, side by side only)")
     for name in result["summary"]["ganzoo"]:
         row = [f"{result['summary'][side][name]['mean']:.4g} +- {result['summary'][side][name]['spread']:.2g}" for side in SIDES]
