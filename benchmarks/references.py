@@ -15,8 +15,6 @@ learn). A trainer takes float batches in [-1, 1] (``step``) and then draws or tr
 
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -118,9 +116,9 @@ class PyTorchGanTrainer:
 
     def step(self, batch: dict[str, Tensor]) -> None:
         real = batch["image"]
-        ones, zeros = torch.ones(len(real), 1), torch.zeros(len(real), 1)
+        ones, zeros = real.new_ones(len(real), 1), real.new_zeros(len(real), 1)
         self.opt_g.zero_grad()
-        fake = self.G(torch.randn(len(real), self.z_dim))
+        fake = self.G(torch.randn(len(real), self.z_dim, device=real.device))
         self.criterion(self.D(fake), ones).backward()
         self.opt_g.step()
         self.opt_d.zero_grad()
@@ -349,9 +347,9 @@ class StackGanStageOneTrainer:
     mu detached; then G: BCE(D(fake | mu), real) + 2 x KL(mu, sigma) (``TRAIN.COEFF.KL``); Adam 2e-4 /
     0.5 for both; batch 64; ``weights_init``. Samples are drawn in eval mode (``sample`` calls ``eval()``).
 
-    ``embed`` turns the batch's captions into the fixed text embeddings both sides are given."""
+    ``embed`` (a frozen module) turns the batch's captions into the fixed text embeddings both sides are given."""
 
-    def __init__(self, gf_dim: int, df_dim: int, embed: Callable[[list[str]], Tensor], text_dim: int) -> None:
+    def __init__(self, gf_dim: int, df_dim: int, embed: nn.Module, text_dim: int) -> None:
         self.G, self.D, self.embed = StageOneG(text_dim, gf_dim), StageOneD(df_dim), embed
         self.z_dim = self.G.z_dim
         stackgan_init(self.G), stackgan_init(self.D)
@@ -360,12 +358,12 @@ class StackGanStageOneTrainer:
         self.bce = nn.BCELoss()
 
     def nets(self) -> list[nn.Module]:
-        return [self.G, self.D]
+        return [self.G, self.D, self.embed]
 
     def step(self, batch: dict) -> None:
         real, embedding = batch["image"], self.embed(batch["captions"])
-        ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
-        fake, mu, logvar = self.G(embedding, torch.randn(len(real), self.z_dim))
+        ones, zeros = real.new_ones(len(real)), real.new_zeros(len(real))
+        fake, mu, logvar = self.G(embedding, torch.randn(len(real), self.z_dim, device=real.device))
         condition = mu.detach()
         self.opt_d.zero_grad()
         real_features, fake_features = self.D(real), self.D(fake.detach())
