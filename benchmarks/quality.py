@@ -31,7 +31,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
-from references import Pix2PixTrainer, StackGanStageOneTrainer, UgatitTrainer, pytorch_gan_dcgan, pytorch_gan_gan, pytorch_gan_lsgan_sn
+from references import (
+    ExamplesDcganTrainer,
+    Pix2PixTrainer,
+    StackGanStageOneTrainer,
+    UgatitTrainer,
+    pytorch_gan_dcgan,
+    pytorch_gan_gan,
+    pytorch_gan_lsgan_sn,
+)
 from torch import Tensor
 
 from ganzoo import plugins
@@ -174,6 +182,12 @@ FAMILIES: dict[str, Family] = {
         "MNIST train, 32 px", "generated",
         {"smoke": Setting(2, 32, 8, 8, 8), "cpu": Setting(600, 32, 64, 500), "gpu": Setting(20000, 32, 64, 10000)},
         mnist_overrides, lambda s, extras: pytorch_gan_dcgan(s.resolution, 1), notes=(MNIST_NOTE,)),
+    "dcgan-64": Family(
+        "dcgan", "pytorch/examples dcgan/main.py (the paper's 64 px G and D, BCE, Adam 2e-4/0.5, batch 128)", "MNIST train, 64 px",
+        "generated",
+        {"smoke": Setting(2, 64, 8, 8), "gpu": Setting(20000, 64, 128, 10000)},
+        mnist_overrides, lambda s, extras: ExamplesDcganTrainer(1),
+        notes=("the GPU-scale DCGAN comparison: 64 px, the example's and the preset's batch 128",)),
     "lsgan-sn": Family(
         "lsgan-sn", "PyTorch-GAN lsgan.py (as dcgan.py, MSE to 0/1 targets) with every D layer spectrally normalised",
         "MNIST train, 32 px", "generated",
@@ -419,7 +433,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (both sides)")
     parser.add_argument("--out", type=Path, help="default: runs/quality/FAMILY-SCALE")
     args = parser.parse_args(argv)
-    family, setting = FAMILIES[args.family], FAMILIES[args.family].scales[args.scale]
+    family = FAMILIES[args.family]
+    if args.scale not in family.scales:
+        parser.error(f"{args.family} has no {args.scale} scale (it has {', '.join(family.scales)})")
+    setting = family.scales[args.scale]
     out = args.out or REPO / "runs" / "quality" / f"{args.family}-{args.scale}"
     if not args.data.is_dir():
         parser.error(f"--data {args.data}: no such folder (it holds mnist/, facades/ and flowers102/)")

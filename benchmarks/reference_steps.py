@@ -1,7 +1,7 @@
 """The reference training steps, re-implemented here, timed beside ganzoo's eager and fast steps.
 
 Two steps as their projects ship them, written for this benchmark from the published descriptions
-(no code copied; the networks are those of ``references.py``, which ``quality.py`` trains too):
+(no code copied; they are the trainers of ``references.py``, which ``quality.py`` trains too):
 
 * pytorch/examples DCGAN: the paper's 64 px generator and discriminator (width 64, z 100), fp32,
   a Sigmoid at the end of D with ``BCELoss``, the real and fake halves of D's loss back-propagated
@@ -9,7 +9,8 @@ Two steps as their projects ship them, written for this benchmark from the publi
   every iteration), batch 128;
 * pytorch-CycleGAN-and-pix2pix's pix2pix: U-Net 256 (8 downsamplings, BatchNorm, dropout 0.5 in
   the three innermost 512-channel decoder blocks) + the 70x70 PatchGAN (3 layers, BatchNorm),
-  ``BCEWithLogitsLoss`` + 100 x L1, batch 1, losses read only at print time.
+  ``BCEWithLogitsLoss`` + 100 x L1, batch 1, losses read only at print time (its linear learning-rate
+  schedule advances each step too).
 
 Both read the same device-resident batches, drawn from the dataset of the ganzoo preset they are
 compared with (ganzoo's ``dcgan`` at 64 px and ``pix2pix-facades`` on the built-in paired shapes at
@@ -29,8 +30,8 @@ from tempfile import TemporaryDirectory
 from typing import Any, Callable
 
 import torch
-from references import dcgan_discriminator, dcgan_generator, normal_init, patchgan_70, unet
-from torch import Tensor, nn
+from references import ExamplesDcganTrainer, Pix2PixTrainer
+from torch import Tensor
 from torch.utils.flop_counter import FlopCounterMode
 
 from ganzoo.presets import load_book
@@ -39,90 +40,21 @@ from ganzoo.train.fast import WARMUP_STEPS
 from ganzoo.train.loop import Trainer
 from ganzoo.train.runtime import resolve_device
 
-
-def dcgan_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tensor]], None], list[nn.Module]]:
-    G, D = dcgan_generator().to(device), dcgan_discriminator().to(device)
-    normal_init(G), normal_init(D)
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    criterion = nn.BCELoss()
-    printed: list[float] = []
-
-    def step(batch: dict[str, Tensor]) -> None:
-        real = batch["image"]
-        n = real.shape[0]
-        D.zero_grad()
-        label = torch.full((n,), 1.0, device=device)
-        output = D(real).view(-1)
-        error_real = criterion(output, label)
-        error_real.backward()
-        d_x = output.mean().item()
-        noise = torch.randn(n, 100, 1, 1, device=device)
-        fake = G(noise)
-        label.fill_(0.0)
-        output = D(fake.detach()).view(-1)
-        error_fake = criterion(output, label)
-        error_fake.backward()
-        d_g_z1 = output.mean().item()
-        error_d = error_real + error_fake
-        opt_d.step()
-        G.zero_grad()
-        label.fill_(1.0)
-        output = D(fake).view(-1)
-        error_g = criterion(output, label)
-        error_g.backward()
-        d_g_z2 = output.mean().item()
-        opt_g.step()
-        printed[:] = [error_d.item(), error_g.item(), d_x, d_g_z1, d_g_z2]  # the example prints these every step
-
-    return step, [G, D]
-
-
-# ----------------------------------------------------------------------------------------------
-# pix2pix as pytorch-CycleGAN-and-pix2pix trains it
-# ----------------------------------------------------------------------------------------------
-
-def pix2pix_reference_step(device: torch.device) -> tuple[Callable[[dict[str, Tensor]], None], list[nn.Module]]:
-    G, D = unet(8).to(device), patchgan_70().to(device)
-    normal_init(G), normal_init(D)
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    bce, l1 = nn.BCEWithLogitsLoss(), nn.L1Loss()
-
-    def gan_loss(prediction: Tensor, real: bool) -> Tensor:
-        return bce(prediction, torch.tensor(1.0 if real else 0.0, device=device).expand_as(prediction))
-
-    def step(batch: dict[str, Tensor]) -> None:
-        real_a, real_b = batch["source"], batch["image"]
-        fake_b = G(real_a)
-        D.requires_grad_(True)
-        opt_d.zero_grad()
-        loss_fake = gan_loss(D(torch.cat([real_a, fake_b], 1).detach()), False)
-        loss_real = gan_loss(D(torch.cat([real_a, real_b], 1)), True)
-        ((loss_fake + loss_real) * 0.5).backward()
-        opt_d.step()
-        D.requires_grad_(False)
-        opt_g.zero_grad()
-        loss_g = gan_loss(D(torch.cat([real_a, fake_b], 1)), True) + l1(fake_b, real_b) * 100.0
-        loss_g.backward()
-        opt_g.step()
-
-    return step, [G, D]
-
-
 # ----------------------------------------------------------------------------------------------
 
 CASES: dict[str, dict[str, Any]] = {
-    "dcgan": {"preset": "dcgan", "reference": dcgan_reference_step, "overrides": {}},
-    "pix2pix": {"preset": "pix2pix-facades", "reference": pix2pix_reference_step,
+    "dcgan": {"preset": "dcgan", "reference": lambda: ExamplesDcganTrainer(), "overrides": {}},
+    "pix2pix": {"preset": "pix2pix-facades", "reference": lambda: Pix2PixTrainer(8, 64, steps=10**6),
                 "overrides": {"dataset": {"name": "shapes-paired", "count": 64}}},
 }
 
 
-def time_reference(make: Callable, batches: list[dict[str, Tensor]], device: torch.device, steps: int, warmup: int) -> dict[str, float]:
-    step, nets = make(device)
-    for net in nets:
-        net.train()
+def time_reference(make: Callable[[], Any], batches: list[dict[str, Tensor]], device: torch.device, steps: int,
+                   warmup: int) -> dict[str, float]:
+    reference = make()
+    for net in reference.nets():
+        net.to(device).train()
+    step = reference.step
     for index in range(warmup):
         step(batches[index % len(batches)])
     with FlopCounterMode(display=False) as counter:

@@ -4,7 +4,7 @@ Written for the benchmarks from the papers and the projects' published hyper-par
 copied. Each choice names its source:
 
 * PyTorch-GAN (eriklindernoren): ``implementations/gan/gan.py``, ``dcgan/dcgan.py``, ``lsgan/lsgan.py``;
-* pytorch/examples ``dcgan/main.py`` (the 64 px DCGAN of Radford et al.);
+* pytorch/examples ``dcgan/main.py`` (the 64 px DCGAN of Radford et al., batch 128);
 * pytorch-CycleGAN-and-pix2pix (junyanz): ``models/networks.py``, ``pix2pix_model.py``, ``options/``;
 * StackGAN-Pytorch (hanzhanggit): ``code/model.py``, ``trainer.py``, ``miscc/config.py`` (Stage-I);
 * UGATIT-pytorch (znxlwm): ``networks.py``, ``UGATIT.py``, ``main.py`` (light mode).
@@ -175,6 +175,49 @@ def dcgan_discriminator(width: int = 64, channels: int = 3) -> nn.Sequential:
         layers += [nn.Conv2d(inp, out, 4, 2, 1, bias=False), nn.BatchNorm2d(out), nn.LeakyReLU(0.2, True)]
     layers += [nn.Conv2d(width * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid()]
     return nn.Sequential(*layers)
+
+
+class ExamplesDcganTrainer:
+    """pytorch/examples ``dcgan/main.py``: D on the real batch (target 1) and on the fakes detached
+    (target 0), each half back-propagated on its own, one D step; then G (target 1) on the same
+    fakes; BCELoss on D's Sigmoid; Adam 2e-4 / 0.5; ``weights_init`` (DCGAN's N(0, 0.02)); its
+    sample grids come from ``netG(fixed_noise)`` in train mode (the script never calls ``eval()``)."""
+
+    def __init__(self, channels: int = 3, z_dim: int = 100, width: int = 64) -> None:
+        self.G, self.D, self.z_dim = dcgan_generator(z_dim, width, channels), dcgan_discriminator(width, channels), z_dim
+        normal_init(self.G), normal_init(self.D)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), **ADAM)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), **ADAM)
+        self.bce = nn.BCELoss()
+
+    def nets(self) -> list[nn.Module]:
+        return [self.G, self.D]
+
+    def step(self, batch: dict[str, Tensor]) -> list[float]:
+        """One step; returns what the example prints every step (reading them synchronises a GPU, as there):
+        Loss_D, Loss_G, D(x), D(G(z)) before and after D's update."""
+        real = batch["image"]
+        ones, zeros = real.new_ones(len(real)), real.new_zeros(len(real))
+        self.opt_d.zero_grad()
+        on_real = self.D(real).view(-1)
+        loss_real = self.bce(on_real, ones)
+        loss_real.backward()
+        fake = self.G(torch.randn(len(real), self.z_dim, 1, 1, device=real.device))
+        on_fake = self.D(fake.detach()).view(-1)
+        loss_fake = self.bce(on_fake, zeros)
+        loss_fake.backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad()
+        on_fake_after = self.D(fake).view(-1)
+        loss_g = self.bce(on_fake_after, ones)
+        loss_g.backward()
+        self.opt_g.step()
+        return [(loss_real + loss_fake).item(), loss_g.item(), on_real.mean().item(), on_fake.mean().item(), on_fake_after.mean().item()]
+
+    @torch.no_grad()
+    def draw(self, z: Tensor) -> Tensor:
+        self.G.train()
+        return self.G(z[:, :, None, None])
 
 
 # ----------------------------------------------------------------------------------------------
