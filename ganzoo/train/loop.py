@@ -91,6 +91,8 @@ class Trainer:
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset, run.mix)
         self.fixed = self._fixed_inputs()
+        if "conditioner" in self.nets:  # after the fixed inputs: the sample grid labels its rows with the captions' text
+            self.batches.prepare_captions(self.nets["conditioner"])
         # built now so that missing extractor weights stop the run before its first step
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, run.registry) if config.eval_every > 0 else None
         #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
@@ -159,12 +161,19 @@ class Trainer:
         self.ema.refresh_batchnorm(lambda nets: self.task.render(nets, self.fixed), self.nets, self.runtime.device,
                                    self.runtime.autocast)
 
+    def aside(self) -> contextlib.AbstractContextManager:
+        """Work between steps (samples, evaluations) draws from forked generators: the random
+        numbers training draws (StackGAN's conditioning augmentation) stay as they were, so a run
+        continued from a checkpoint draws the same whether or not samples were made before it."""
+        return torch.random.fork_rng(devices=[self.runtime.device] if self.runtime.device.type == "cuda" else [])
+
     def save_samples(self) -> Path:
         """The grid of the fixed inputs, labelled with their conditions, kept per step (and in TensorBoard)."""
-        self.refresh_ema_batchnorm()
-        nets = self.render_nets()
-        with evaluating(nets.values()), self.runtime.autocast():
-            images = self.task.render(nets, self.fixed)
+        with self.aside():
+            self.refresh_ema_batchnorm()
+            nets = self.render_nets()
+            with evaluating(nets.values()), self.runtime.autocast():
+                images = self.task.render(nets, self.fixed)
         labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
         prompts = labels if isinstance(self.fixed.get("raw"), list) else None
         return self.writer.samples(self.step, labelled_grid(images, labels=labels, max_side=READABLE_SIDE), prompts)
@@ -172,8 +181,9 @@ class Trainer:
     def evaluate(self, progress: ReportProgress | None = None) -> dict[str, float]:
         """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
         assert self.evaluation is not None
-        self.refresh_ema_batchnorm()
-        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
+        with self.aside():
+            self.refresh_ema_batchnorm()
+            self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
         self.writer.log_evaluation(self.step, self.last_eval)
         return self.last_eval
 

@@ -117,6 +117,68 @@ def test_stackgan_stage2_on_a_frozen_stage1_matches_eager(in_tmp):
     assert_identical(eager, fast)
 
 
+#: the text-conditional runs of the issue at toy sizes: the preset's own mix, shrunk.
+STACKGAN_SMALL = {
+    "resolution": 16, "batch_size": 4, "sample_count": 2, "dataset.count": 8, "conditioner.dim": 8, "conditioner.width": 4,
+    "nets.generator.base_channels": 2, "nets.generator.condition_dim": 4, "nets.discriminator.base_channels": 2,
+    "nets.discriminator.text_dim": 4,
+}
+TEXT_RUNS = {
+    "stackgan": ("stackgan", STACKGAN_SMALL),
+    "stackgan-patchgan-sn": ("stackgan", {**{k: v for k, v in STACKGAN_SMALL.items() if not k.startswith("nets.discriminator")},
+                                          "nets.discriminator": {"name": "patchgan-sn", "base_channels": 2, "n_layers": 1,
+                                                                 "embedding_channels": 2}}),
+    "lsgan-sn-text": ("lsgan-sn-text", {"resolution": 32, "batch_size": 4, "sample_count": 2, "dataset.count": 8,
+                                        "conditioner.dim": 8, "conditioner.width": 4, "nets.generator.width": 2, "nets.generator.latent_dim": 8,
+                                        "nets.discriminator.width": 2, "augment": {"flip": True}}),
+}
+
+
+def tiny_clip_file(folder: Path) -> Path:
+    """The tiny random CLIP of the conditioner tests, saved as a weights file (no download)."""
+    from tests.conditioning.test_conditioners import tiny_clip
+
+    path = folder / "tiny-clip.pt"
+    torch.save(tiny_clip().state_dict(), path)
+    return path
+
+
+def text_run(case: str, folder: Path) -> tuple[str, dict[str, Any]]:
+    if case == "clip":
+        return "stackgan", {**STACKGAN_SMALL, "conditioner": {"name": "clip", "weights": str(tiny_clip_file(folder))}}
+    return TEXT_RUNS[case]
+
+
+@pytest.mark.parametrize("case", [*TEXT_RUNS, "clip"])
+def test_text_conditional_runs_take_the_static_step_and_match_eager(in_tmp, case):
+    """The captions are prepared once, so nothing but the CPU keeps these runs from a CUDA graph,
+    and the static step (eager here) leaves bit-identical weights, optimiser state and statistics."""
+    pytest.importorskip("ganzoo_stackgan")
+    pytest.importorskip("ganzoo_pix2pix")
+    preset, overrides = text_run(case, in_tmp)
+    eager = train(preset, in_tmp / "eager", "off", steps=3, cwd=REPO, **overrides)
+    fast = train(preset, in_tmp / "fast", "on", steps=3, cwd=REPO, **overrides)
+    assert not fast.batches.host_fields and isinstance(fast.batches.at(0)["caption"], dict)
+    assert capture_blocker(torch.device("cuda"), 1, fast.batches) is None
+    assert isinstance(fast.fixed["raw"], list)  # the sample grid keeps the captions' text
+    assert_identical(eager, fast)
+
+
+def test_text_run_resumes_exactly_with_the_fast_step(in_tmp):
+    """A stackgan run stopped after 2 steps and resumed ends where an uninterrupted one does: which
+    caption each image shows comes from the step, and the prepared captions come from the cache."""
+    pytest.importorskip("ganzoo_stackgan")
+    book = load_book(cwd=REPO)
+    settings = {**STACKGAN_SMALL, "device": "cpu", "fast": "on", "checkpoint_every": 2, "sample_every": 100, "log_every": 2}
+    straight = Trainer(book.resolve("stackgan", {**settings, "steps": 4}), in_tmp / "straight")
+    straight.run()
+    Trainer(book.resolve("stackgan", {**settings, "steps": 2}), in_tmp / "resumed").run()
+    resumed = Trainer(book.resolve("stackgan", {**settings, "steps": 4}), in_tmp / "resumed", resume=True)
+    resumed.run()
+    a, b = flat_state(straight), flat_state(resumed)
+    assert not [k for k in a if not torch.equal(a[k], b[k])]
+
+
 @pytest.mark.parametrize("first", ["on", "off"])
 def test_resume_with_the_fast_step_is_exact(tiny_host, in_tmp, first):
     """A run stopped and resumed (with the fast step, from a fast or an eager checkpoint) ends
