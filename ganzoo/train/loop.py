@@ -100,7 +100,7 @@ class Trainer:
         self.writer = RunWriter(self.run_dir, config.tensorboard)
         self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
         self.checkpoints = Checkpointer(self.run_dir, self.runtime, self.nets, self.stats, self.snapshots,
-                                        self.state_dict, self.refresh_ema_batchnorm)
+                                        self.state_dict, self.refresh_ema_batchnorm, self.rng_state)
         self.fast = StaticStep(self.step_body, self.batches, self.optimizers.zero_grad, self.runtime.world) if fast else None
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         self._resume, self._open = resume, False
@@ -192,10 +192,15 @@ class Trainer:
         """One number per parameter tensor: equal on every process of a correct data-parallel run."""
         return torch.stack([p.double().sum() for net in self.nets.values() for p in net.parameters()])
 
-    def state_dict(self) -> dict[str, Any]:
+    def rng_state(self) -> dict[str, Tensor]:
+        """This process's random generators (each process of a data-parallel run draws its own noise)."""
         rng = {"cpu": torch.get_rng_state(), "augment": self.batches.rng.get_state()}
         if self.runtime.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.runtime.device)
+        return rng
+
+    def state_dict(self) -> dict[str, Any]:
+        rng = self.rng_state()
         return {
             "step": self.step,
             "nets": {role: net.state_dict() for role, net in self.nets.items()},
@@ -220,10 +225,13 @@ class Trainer:
         self.step = self.checkpoints.saved_step = int(state["step"])
         if "stats" in state:
             self.stats.load_state_dict(state["stats"], self.runtime.device)
-        torch.set_rng_state(state["rng"]["cpu"])
-        self.batches.rng.set_state(state["rng"]["augment"])
-        if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
+        rng = state["rng"]
+        if len(rng.get("ranks", ())) == self.runtime.world:  # saved by as many processes: each continues its own
+            rng = rng["ranks"][self.runtime.rank]
+        torch.set_rng_state(rng["cpu"])
+        self.batches.rng.set_state(rng["augment"])
+        if "cuda" in rng and self.runtime.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.runtime.device)
         if self.fast is not None:
             self.fast.invalidate()  # the optimiser state tensors are new objects now
 

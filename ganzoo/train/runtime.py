@@ -135,6 +135,19 @@ class Runtime:
         dist.all_gather(gathered, value)
         return all(torch.equal(gathered[0], g) for g in gathered[1:])
 
+    def gather(self, tensors: dict[str, torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        """Every process's ``tensors`` (the same keys and shapes on each), by rank, on the CPU."""
+        if self.world == 1:
+            return [tensors]
+        ranks: list[dict[str, torch.Tensor]] = [{} for _ in range(self.world)]
+        for key, value in tensors.items():
+            local = value.to(self.device)  # NCCL gathers device tensors only
+            gathered = [torch.empty_like(local) for _ in range(self.world)]
+            dist.all_gather(gathered, local)
+            for rank, tensor in enumerate(gathered):
+                ranks[rank][key] = tensor.cpu()
+        return ranks
+
     def barrier(self) -> None:
         if self.world > 1:
             dist.barrier()

@@ -27,6 +27,7 @@ loss = "nonsaturating"
 """
 
 
+@pytest.mark.distributed
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed is not available")
 def test_two_processes_train_identical_replicas(tmp_path):
     (tmp_path / "zoo.toml").write_text(ZOO)
