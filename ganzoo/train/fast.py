@@ -25,6 +25,9 @@ from ganzoo.train.batches import Batches
 
 #: eager steps on a side stream before capture: cuDNN autotuning, lazy optimiser state, allocator.
 WARMUP_STEPS = 3
+#: the first NCCL whose collectives a CUDA graph can capture (torch's CUDA graphs notes): a
+#: data-parallel step's gradient all-reduce is then replayed with the rest of the step.
+NCCL_CAPTURES = (2, 9, 6)
 
 log = logging.getLogger("ganzoo")
 
@@ -32,12 +35,22 @@ log = logging.getLogger("ganzoo")
 StepBody = Callable[[dict[str, Any], bool], None]
 
 
+def nccl_version() -> tuple[int, ...]:
+    """The NCCL torch was built with, ``()`` when it has none."""
+    try:
+        return tuple(torch.cuda.nccl.version())
+    except (AttributeError, RuntimeError):
+        return ()
+
+
 def capture_blocker(device: torch.device, world: int, batches: Batches) -> str | None:
     """Why a step on ``device`` over ``batches`` cannot be captured into a CUDA graph, or None when it can."""
     if device.type != "cuda":
         return f"no CUDA graphs on {device.type}; the static step runs eagerly"
-    if world > 1:
-        return "data-parallel runs all-reduce gradients between phases; the static step runs eagerly"
+    if world > 1 and nccl_version() < NCCL_CAPTURES:
+        have = ".".join(map(str, nccl_version())) if nccl_version() else "none"
+        return (f"data-parallel runs all-reduce gradients inside the step, which NCCL {have} cannot capture "
+                f"({'.'.join(map(str, NCCL_CAPTURES))} or later can); the static step runs eagerly")
     if not batches.on_device:
         return "the dataset assembles items on the host (it is no DeviceBatching dataset); the static step runs eagerly"
     if batches.host_fields:

@@ -20,6 +20,7 @@ from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
 from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.train import fast as fast_module
 from ganzoo.train.batches import Batches
 from ganzoo.train.fast import capture_blocker
 from ganzoo.train.loop import Trainer
@@ -239,17 +240,24 @@ def batches(captions: Any = None, flip: bool = False, device_batching: bool = Tr
 
 @pytest.mark.parametrize(("device", "world", "kind", "reason"), [
     ("cpu", 1, {}, "no CUDA graphs on cpu"),
-    ("cuda", 2, {}, "data-parallel"),
+    ("cuda", 2, {"nccl": (2, 8, 4)}, "NCCL 2.8.4 cannot capture (2.9.6 or later can)"),
+    ("cuda", 2, {"nccl": ()}, "NCCL none cannot capture"),
     ("cuda", 1, {"captions": [["a red square"], ["a blue circle"]]}, "(caption: Python strings made on the host"),
     ("cuda", 1, {"device_batching": False}, "no DeviceBatching dataset"),
 ])
-def test_what_cannot_be_captured_says_why_in_one_line(device, world, kind, reason):
+def test_what_cannot_be_captured_says_why_in_one_line(device, world, kind, reason, monkeypatch):
+    kind = dict(kind)
+    if "nccl" in kind:
+        version = kind.pop("nccl")
+        monkeypatch.setattr(fast_module, "nccl_version", lambda: version)
     note = capture_blocker(torch.device(device), world, batches(**kind))
     assert reason in note and "\n" not in note and note.endswith("the static step runs eagerly")
 
 
-def test_a_capturable_run_has_no_blocker():
+def test_a_capturable_run_has_no_blocker(monkeypatch):
     assert capture_blocker(torch.device("cuda"), 1, batches(flip=True)) is None
+    monkeypatch.setattr(fast_module, "nccl_version", lambda: (2, 21, 5))
+    assert capture_blocker(torch.device("cuda"), 4, batches(flip=True)) is None  # the all-reduce is captured with the step
 
 
 def test_a_dataset_without_device_batching_gives_the_same_batches_from_the_host():
