@@ -9,6 +9,7 @@ network in ``DistributedDataParallel`` would need unused-parameter detection).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import platform
 from dataclasses import dataclass
@@ -75,6 +76,10 @@ class Runtime:
         resolved = resolve_device(device, local_rank)
         if world > 1:
             if not dist.is_initialized():
+                # torch.optim imports torch._dynamo when the first optimiser is made; imported after the
+                # process group exists, it keeps that group alive past destroy_process_group, and its gloo
+                # threads then abort the process at exit ("terminate called without an active exception")
+                importlib.import_module("torch._dynamo")
                 dist.init_process_group(backend="nccl" if resolved.type == "cuda" else "gloo")
             rank = dist.get_rank()
         if precision == "auto":
@@ -153,5 +158,7 @@ class Runtime:
             dist.barrier()
 
     def close(self) -> None:
+        """Leave the process group together, so that no process tears gloo down under another."""
         if self.world > 1 and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
