@@ -9,7 +9,8 @@ Conditions flow like this::
 
 * ``none``: nothing.
 * ``class``: an integer label per sample (``LongTensor[B]``), ``dim`` = number of classes.
-* ``text``: a caption per sample (``list[str]``); only a Conditioner consumes it.
+* ``text``: a caption per sample (``list[str]``, or what :meth:`Conditioner.prepare` made of the
+  captions: a dict of tensors, one row per sample); only a Conditioner consumes it.
 * ``embedding``: a float vector per sample (``Tensor[B, dim]``), what a Conditioner produces.
 * ``image``: a source image per sample (``Tensor[B, dim, H, W]``), ``dim`` = channels (pix2pix).
 
@@ -24,7 +25,7 @@ translates images and returns a :class:`Translation` with the extra outputs it d
 (``ganzoo translate``).
 
 Batches are dicts on the training device; images are float in [-1, 1]: ``image`` (real images,
-the target for paired data), ``label`` (``LongTensor[B]``), ``caption`` (``list[str]``),
+the target for paired data), ``label`` (``LongTensor[B]``), ``caption`` (``list[str]``, or prepared rows),
 ``source`` (the input image of paired translation), ``a``/``b`` (the two unpaired domains).
 """
 
@@ -141,15 +142,28 @@ class Discriminator(nn.Module, abc.ABC):
 
 
 class Conditioner(nn.Module, abc.ABC):
-    """Turns a raw dataset condition (labels, captions) into the tensor the networks take."""
+    """Turns a raw dataset condition (labels, captions) into the tensor the networks take.
+
+    A conditioner of captions may come in two parts, so that the training step needs nothing from
+    the host: :meth:`prepare` (captions -> fixed-shape tensors, run once per caption when the
+    dataset is loaded) and ``forward``, which then also accepts rows of what ``prepare`` returned.
+    """
 
     #: what it produces for the networks.
     output: Condition
     #: frozen conditioners are excluded from every optimiser and from EMA.
     trainable: bool = True
+    #: names what :meth:`prepare` depends on besides the captions (tokenizer, context length), so
+    #: that its results can be cached on disk; ``None``: never cached.
+    prepared_identity: str | None = None
 
     @abc.abstractmethod
     def forward(self, raw: Any) -> Tensor: ...
+
+    def prepare(self, captions: list[str]) -> dict[str, Tensor] | None:
+        """The host part: one row per caption of each returned tensor (token ids, table rows), on the
+        CPU. ``None`` (the default): not split; ``forward`` takes the captions every step."""
+        return None
 
 
 class Loss(nn.Module, abc.ABC):

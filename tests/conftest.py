@@ -42,6 +42,14 @@ def private_feature_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("fid-stats")))
 
 
+@pytest.fixture(autouse=True)
+def private_caption_cache(tmp_path_factory, monkeypatch):
+    """Prepared captions go to a per-test folder, never to the user's cache."""
+    from ganzoo.conditioning.base import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("captions")))
+
+
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     """Run in an empty working directory (no ./zoo.toml, runs/ goes to tmp)."""

@@ -15,13 +15,13 @@ from types import ModuleType
 import torch
 from torch import Tensor, nn
 
-from ganzoo.conditioning.base import ConditionerError, require_text
+from ganzoo.conditioning.base import CaptionConditioner, ConditionerError, require_text
 from ganzoo.conditioning.text import CaptionTokenizer
-from ganzoo.interfaces import Condition, Conditioner
+from ganzoo.interfaces import Condition
 from ganzoo.weights import clip_weights, ensure, import_clip
 
 
-class ClipTextEncoder(Conditioner):
+class ClipTextEncoder(CaptionConditioner):
     """Captions -> CLIP text features ``[B, embed_dim]``, L2-normalised when ``normalize``.
 
     Keeps only the text tower of ``model`` (a ``clip.model.CLIP``); the image tower is dropped.
@@ -30,6 +30,8 @@ class ClipTextEncoder(Conditioner):
     def __init__(self, model: nn.Module, finetune: bool = False, normalize: bool = True) -> None:
         super().__init__()
         self.tokenizer = CaptionTokenizer(model.context_length)
+        # CLIP's causal mask is built for the full context, so captions are padded to it.
+        self.prepared_identity = f"clip-bpe-{model.context_length}-padded"
         self.token_embedding = model.token_embedding
         self.positional_embedding = model.positional_embedding
         self.transformer = model.transformer
@@ -40,14 +42,17 @@ class ClipTextEncoder(Conditioner):
         self.output = Condition("embedding", int(model.text_projection.shape[1]))
         self.requires_grad_(finetune)
 
-    def forward(self, raw: list[str]) -> Tensor:
-        # CLIP's causal mask is built for the full context, so captions are padded to it.
-        ids, lengths = self.tokenizer(raw, pad_to=self.positional_embedding.shape[0])
-        ids = ids.to(self.positional_embedding.device)
+    def prepare(self, captions: list[str]) -> dict[str, Tensor]:
+        ids, lengths = self.tokenizer(captions, pad_to=self.positional_embedding.shape[0])
+        return {"ids": ids, "lengths": lengths}
+
+    def encode(self, prepared: dict[str, Tensor]) -> Tensor:
+        device = self.positional_embedding.device
+        ids, lengths = prepared["ids"].to(device), prepared["lengths"].to(device)
         x = self.token_embedding(ids) + self.positional_embedding
         x = self.transformer(x.permute(1, 0, 2)).permute(1, 0, 2)  # the towers take [L, B, D]
         x = self.ln_final(x)
-        features = x[torch.arange(len(ids), device=ids.device), lengths.to(ids.device) - 1] @ self.text_projection
+        features = x[torch.arange(len(ids), device=device), lengths - 1] @ self.text_projection
         return nn.functional.normalize(features, dim=1) if self.normalize else features
 
 

@@ -20,13 +20,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganzoo.conditioning.base import ConditionerError, require_text
-from ganzoo.interfaces import Condition, Conditioner
+from ganzoo.conditioning.base import CaptionConditioner, ConditionerError, require_text
+from ganzoo.interfaces import Condition
 
 FORMATS = (".safetensors", ".npz", ".pt")
 
 
-class PrecomputedEmbeddings(Conditioner):
+class PrecomputedEmbeddings(CaptionConditioner):
     """Caption -> its precomputed embedding (frozen; the table is re-read from ``path``, not saved
     in checkpoints). A caption absent from the file is an error naming it and the file."""
 
@@ -41,12 +41,15 @@ class PrecomputedEmbeddings(Conditioner):
         self.register_buffer("table", table, persistent=False)
         self.output = Condition("embedding", int(table.shape[1]))
 
-    def forward(self, raw: list[str]) -> Tensor:
+    def prepare(self, captions: list[str]) -> dict[str, Tensor]:
+        """The table row of each caption (a caption absent from the file stops the run before its first step)."""
         try:
-            index = [self.rows[caption] for caption in raw]
+            return {"rows": torch.tensor([self.rows[caption] for caption in captions], dtype=torch.long)}
         except KeyError as error:
             raise ConditionerError(f"caption {error.args[0]!r} has no precomputed embedding in {self.path}") from None
-        return self.table[torch.tensor(index, device=self.table.device)]
+
+    def encode(self, prepared: dict[str, Tensor]) -> Tensor:
+        return self.table[prepared["rows"].to(self.table.device)]
 
 
 def read_embeddings(path: Path) -> tuple[list[str], Tensor]:

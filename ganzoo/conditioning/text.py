@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence
 
-from ganzoo.conditioning.base import ConditionerError
-from ganzoo.interfaces import Condition, Conditioner
+from ganzoo.conditioning.base import CaptionConditioner, ConditionerError
+from ganzoo.interfaces import Condition
 from ganzoo.weights import import_clip
 
 #: CLIP's context length: captions are cut to this many tokens (start and end tokens included).
@@ -50,7 +49,7 @@ class CaptionTokenizer:
         return batch, lengths
 
 
-class LearnedTextEncoder(Conditioner):
+class LearnedTextEncoder(CaptionConditioner):
     """BPE token embedding -> bidirectional GRU -> linear: a caption embedding trained with the GAN.
 
     It learns only what the discriminator's matching-aware loss teaches it (which words change the
@@ -62,14 +61,39 @@ class LearnedTextEncoder(Conditioner):
         if dim < 1 or width < 1 or layers < 1:
             raise ConditionerError(f"learned text encoder needs positive dim/width/layers, got {dim}/{width}/{layers}")
         self.tokenizer = CaptionTokenizer()
+        self.prepared_identity = f"clip-bpe-{self.tokenizer.context_length}"
         self.output = Condition("embedding", dim)
         self.embed = nn.Embedding(self.tokenizer.vocab_size, width)
         self.rnn = nn.GRU(width, width, num_layers=layers, batch_first=True, bidirectional=True)
         self.project = nn.Linear(2 * width, dim)
 
-    def forward(self, raw: list[str]) -> Tensor:
-        ids, lengths = self.tokenizer(raw)
-        tokens = self.embed(ids.to(self.embed.weight.device))
-        packed = pack_padded_sequence(tokens, lengths, batch_first=True, enforce_sorted=False)
-        _, hidden = self.rnn(packed)  # [layers * 2, B, width]: the last layer's two directions last
-        return self.project(torch.cat([hidden[-2], hidden[-1]], dim=1))
+    def prepare(self, captions: list[str]) -> dict[str, Tensor]:
+        ids, lengths = self.tokenizer(captions)
+        return {"ids": ids, "lengths": lengths}
+
+    def encode(self, prepared: dict[str, Tensor]) -> Tensor:
+        """The final states of both directions over each caption's own tokens (padding never read).
+
+        What ``pack_padded_sequence`` computes, without its host-side sort: the forward direction
+        runs over the padded rows, and the backward one over each row reversed within its length.
+        """
+        device = self.embed.weight.device
+        ids, lengths = prepared["ids"].to(device), prepared["lengths"].to(device)
+        steps = torch.arange(ids.shape[1], device=ids.device)
+        reverse = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)[:, :, None]  # its own inverse
+        x = self.embed(ids)
+        for layer in range(self.rnn.num_layers):
+            ahead = self._direction(layer, "", x)
+            back = self._direction(layer, "_reverse", x.gather(1, reverse.expand(-1, -1, x.shape[2])))
+            back = back.gather(1, reverse.expand(-1, -1, back.shape[2]))
+            x = torch.cat([ahead, back], dim=2)
+        last = ahead[torch.arange(len(ids), device=ids.device), lengths - 1]
+        return self.project(torch.cat([last, back[:, 0]], dim=1))  # back[:, 0]: after reading the first token
+
+    def _direction(self, layer: int, suffix: str, x: Tensor) -> Tensor:
+        """The outputs of one direction of one layer of ``self.rnn`` over ``x`` ``[B, L, in]`` (from a
+        zero state), by the operator ``nn.GRU`` itself calls: the weights stay where they are (a
+        ``functional_call`` would re-flatten them into a new cuDNN buffer at every call)."""
+        weights = [getattr(self.rnn, f"{name}_l{layer}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        start = x.new_zeros(1, x.shape[0], self.rnn.hidden_size)
+        return torch.ops.aten.gru.input(x, start, weights, True, 1, 0.0, self.training, False, True)[0]

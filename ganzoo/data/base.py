@@ -77,6 +77,44 @@ class DeviceBatching(Dataset, abc.ABC):
     def batch(self, indices: Tensor, epochs: Tensor | None = None) -> dict[str, Any]:
         """The batch of dataset ``indices``; ``epochs`` (one per index) may choose among variants."""
 
+    def prepare_captions(self, prepare: Callable[[list[str]], dict[str, Tensor] | None]) -> None:
+        """Run a conditioner's host part (``prepare``: captions -> one row each of fixed-shape
+        tensors, or ``None`` when it has none) once, so that batches carry those rows, gathered on
+        the device, instead of strings. A dataset without captions has nothing to prepare."""
+
+
+@dataclass
+class PreparedCaptions:
+    """A conditioner's host part, run once over a dataset's distinct captions, and where each
+    image's captions are among them: what lets the device gather captions like images."""
+
+    #: one row per distinct caption (token ids and lengths, table rows: whatever ``prepare`` made).
+    table: dict[str, Tensor]
+    #: every image's captions in order, as rows of ``table``; image ``i``'s start at ``starts[i]``.
+    rows: Tensor
+    starts: Tensor
+    counts: Tensor
+
+    @classmethod
+    def build(cls, captions: list[list[str]], prepare: Callable[[list[str]], dict[str, Tensor] | None]) -> "PreparedCaptions | None":
+        distinct = list(dict.fromkeys(c for options in captions for c in options))
+        table = prepare(distinct)
+        if table is None:
+            return None
+        where = {caption: i for i, caption in enumerate(distinct)}
+        counts = torch.tensor([len(options) for options in captions])
+        return cls(table, torch.tensor([where[c] for options in captions for c in options]), counts.cumsum(0) - counts, counts)
+
+    def to(self, device: torch.device | str) -> "PreparedCaptions":
+        return PreparedCaptions({k: v.to(device) for k, v in self.table.items()}, self.rows.to(device), self.starts.to(device),
+                                self.counts.to(device))
+
+    def gather(self, indices: Tensor, draws: Tensor) -> dict[str, Tensor]:
+        """The rows of the captions :meth:`InMemoryDataset.caption` picks for ``indices`` and ``draws``."""
+        image = indices % len(self.counts)
+        rows = self.rows[self.starts[image] + (indices + draws) % self.counts[image]]
+        return {key: value[rows] for key, value in self.table.items()}
+
 
 class InMemoryDataset(DeviceBatching):
     """Images (uint8 ``[N, C, H, W]`` per key), optional labels and captions, all in memory.
@@ -111,6 +149,8 @@ class InMemoryDataset(DeviceBatching):
         self.num_classes = num_classes
         self.captions = [list(c) for c in captions] if captions is not None else None
         self.host_fields = ("caption",) if captions is not None else ()
+        #: the captions as a conditioner's prepared rows (:meth:`prepare_captions`), gathered on the device.
+        self.prepared: PreparedCaptions | None = None
         self.class_names = list(class_names) if class_names else None
         self.layout = layout
         self.condition = condition
@@ -130,20 +170,34 @@ class InMemoryDataset(DeviceBatching):
         self.images = {k: v.to(device) for k, v in self.images.items()}
         if self.labels is not None:
             self.labels = self.labels.to(device)
+        if self.prepared is not None:
+            self.prepared = self.prepared.to(device)
         return self
+
+    def prepare_captions(self, prepare: Callable[[list[str]], dict[str, Tensor] | None]) -> None:
+        if self.captions is None:
+            return
+        prepared = PreparedCaptions.build(self.captions, prepare)
+        self.prepared = prepared.to(next(iter(self.images.values())).device) if prepared is not None else None
+        self.host_fields = ("caption",) if prepared is None else ()
 
     def _rows(self, key: str, indices: Tensor) -> Tensor:
         tensor = self.images[key]
         return tensor[indices.to(tensor.device) % len(tensor)]
 
     def batch(self, indices: Tensor, epochs: Tensor | None = None) -> dict[str, Any]:
-        """A batch for dataset ``indices`` (CPU LongTensor); ``epochs`` picks among several captions."""
+        """A batch for dataset ``indices``; ``epochs`` picks among several captions (prepared rows
+        once :meth:`prepare_captions` ran, else strings)."""
         out: dict[str, Any] = {key: self._rows(key, indices) for key in self.images}
         if self.labels is not None:
             out["label"] = self.labels[indices.to(self.labels.device) % len(self.labels)]
         if self.captions is not None:
             epochs = epochs if epochs is not None else torch.zeros_like(indices)
-            out["caption"] = [self.caption(int(i), int(e)) for i, e in zip(indices.tolist(), epochs.tolist())]
+            if self.prepared is not None:
+                device = self.prepared.rows.device
+                out["caption"] = self.prepared.gather(indices.to(device), epochs.to(device))
+            else:
+                out["caption"] = [self.caption(int(i), int(e)) for i, e in zip(indices.tolist(), epochs.tolist())]
         return out
 
     def caption(self, index: int, draw: int = 0) -> str:
@@ -154,6 +208,8 @@ class InMemoryDataset(DeviceBatching):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         item = self.batch(torch.tensor([index]))
+        if self.captions is not None:
+            item["caption"] = [self.caption(index)]  # an item's caption is text, prepared or not
         return {k: (v[0] if isinstance(v, (Tensor, list)) else v) for k, v in item.items()}
 
 

@@ -8,9 +8,11 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from ganzoo.conditioning.base import prepare_cached
 from ganzoo.config import TrainConfig
 from ganzoo.data.augment import centre_crop, crop_and_flip, to_float
 from ganzoo.data.base import DeviceBatching
+from ganzoo.interfaces import Conditioner
 
 
 class IndexStream:
@@ -65,7 +67,7 @@ class Batches:
 
     @property
     def host_fields(self) -> tuple[str, ...]:
-        """Keys of a device-gathered batch that hold host objects (captions)."""
+        """Keys of a device-gathered batch that hold host objects (captions not prepared)."""
         return self.dataset.host_fields if isinstance(self.dataset, DeviceBatching) else ()
 
     @property
@@ -96,10 +98,16 @@ class Batches:
                    for k in items[0]}
         return self.prepare(raw, augment)
 
-    def on_device_indices(self, index: Tensor) -> dict[str, Any]:
-        """The batch of ``index``, a tensor already on the device (graph-safe: no host work)."""
+    def on_device_indices(self, index: Tensor, epochs: Tensor) -> dict[str, Any]:
+        """The batch of ``index`` and ``epochs``, tensors already on the device (graph-safe: no host work)."""
         assert isinstance(self.dataset, DeviceBatching)
-        return self.prepare(self.dataset.batch(index))
+        return self.prepare(self.dataset.batch(index, epochs))
+
+    def prepare_captions(self, conditioner: Conditioner) -> None:
+        """Captions become ``conditioner``'s prepared rows once (from the cache when it holds them
+        for these captions), so that no step reads a string; a conditioner in one part changes nothing."""
+        if isinstance(self.dataset, DeviceBatching):
+            self.dataset.prepare_captions(lambda captions: prepare_cached(conditioner, captions))
 
     def prepare(self, raw: dict[str, Any], augment: bool = True) -> dict[str, Any]:
         """Raw dataset rows -> float images on the device, augmented (or centre-cropped)."""

@@ -23,9 +23,10 @@ class Checkpointer:
     ``saved_step`` is the step of the last rolling checkpoint, the one a non-finite run keeps."""
 
     def __init__(self, run_dir: Path, runtime: Runtime, nets: dict[str, nn.Module], stats: Stats, snapshots: Snapshots,
-                 state: Callable[[], dict[str, Any]], settle: Callable[[], None]) -> None:
+                 state: Callable[[], dict[str, Any]], settle: Callable[[], None],
+                 rng: Callable[[], dict[str, torch.Tensor]] | None = None) -> None:
         self.run_dir, self.runtime, self.nets, self.stats, self.snapshots = Path(run_dir), runtime, nets, stats, snapshots
-        self.state, self.settle = state, settle
+        self.state, self.settle, self.rng = state, settle, rng
         self.saved_step: int | None = None
         self.judged: dict[str, float] = {}  # the evaluation keep_best judged last
 
@@ -54,8 +55,13 @@ class Checkpointer:
         self.settle()
         rolling = path is None
         path = path or self.run_dir / CHECKPOINT
+        # every process's random generators, so that each draws on after a resume as it would have
+        ranks = self.runtime.gather(self.rng()) if self.rng is not None and self.runtime.world > 1 else None
         if self.runtime.is_main:
-            save_checkpoint(path, self.state())
+            state = self.state()
+            if ranks is not None:
+                state["rng"]["ranks"] = ranks
+            save_checkpoint(path, state)
         if rolling:
             self.saved_step = step
         self.runtime.barrier()

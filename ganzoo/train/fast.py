@@ -25,6 +25,9 @@ from ganzoo.train.batches import Batches
 
 #: eager steps on a side stream before capture: cuDNN autotuning, lazy optimiser state, allocator.
 WARMUP_STEPS = 3
+#: the first NCCL whose collectives a CUDA graph can capture (torch's CUDA graphs notes): a
+#: data-parallel step's gradient all-reduce is then replayed with the rest of the step.
+NCCL_CAPTURES = (2, 9, 6)
 
 log = logging.getLogger("ganzoo")
 
@@ -32,16 +35,27 @@ log = logging.getLogger("ganzoo")
 StepBody = Callable[[dict[str, Any], bool], None]
 
 
+def nccl_version() -> tuple[int, ...]:
+    """The NCCL torch was built with, ``()`` when it has none."""
+    try:
+        return tuple(torch.cuda.nccl.version())
+    except (AttributeError, RuntimeError):
+        return ()
+
+
 def capture_blocker(device: torch.device, world: int, batches: Batches) -> str | None:
     """Why a step on ``device`` over ``batches`` cannot be captured into a CUDA graph, or None when it can."""
     if device.type != "cuda":
         return f"no CUDA graphs on {device.type}; the static step runs eagerly"
-    if world > 1:
-        return "data-parallel runs all-reduce gradients between phases; the static step runs eagerly"
+    if world > 1 and nccl_version() < NCCL_CAPTURES:
+        have = ".".join(map(str, nccl_version())) if nccl_version() else "none"
+        return (f"data-parallel runs all-reduce gradients inside the step, which NCCL {have} cannot capture "
+                f"({'.'.join(map(str, NCCL_CAPTURES))} or later can); the static step runs eagerly")
     if not batches.on_device:
         return "the dataset assembles items on the host (it is no DeviceBatching dataset); the static step runs eagerly"
     if batches.host_fields:
-        return f"batches hold host data ({', '.join(batches.host_fields)}: Python strings made on the host every step); the static step runs eagerly"
+        return (f"batches hold host data ({', '.join(batches.host_fields)}: Python strings made on the host every step, "
+                "for a conditioner with no host part to prepare them once); the static step runs eagerly")
     if batches.augments and not hasattr(torch.cuda.CUDAGraph, "register_generator_state"):
         return f"torch {torch.__version__} cannot replay a private augmentation generator in a graph; the static step runs eagerly"
     return None
@@ -61,18 +75,23 @@ class StaticStep:
         self.body, self.batches, self.zero_grad = body, batches, zero_grad
         self.note = capture_blocker(batches.device, world, batches)
         self.graphed = self.note is None
-        self.index = torch.zeros(batches.batch_size, dtype=torch.long, device=batches.device)
+        #: the step's dataset indices and the epoch of each (which picks among an image's captions).
+        self.index = torch.zeros(2, batches.batch_size, dtype=torch.long, device=batches.device)
         self.graph: torch.cuda.CUDAGraph | None = None
         self.graph_key: Hashable = None
         self.warmup_left = WARMUP_STEPS
         self.replays = 0
 
     # ------------------------------------------------------------------------------------------
-    def _load(self, indices: Tensor) -> None:
+    def _load(self, indices: Tensor, epochs: Tensor) -> None:
         """Fill the device index buffer from the host without waiting for the copy."""
+        both = torch.stack([indices, epochs])
         if self.index.device.type == "cuda":
-            indices = indices.pin_memory()  # the caching host allocator keeps it until the copy is done
-        self.index.copy_(indices, non_blocking=True)
+            both = both.pin_memory()  # the caching host allocator keeps it until the copy is done
+        self.index.copy_(both, non_blocking=True)
+
+    def _batch(self) -> dict[str, Any]:
+        return self.batches.on_device_indices(self.index[0], self.index[1])
 
     def run(self, step: int, key: Hashable = None) -> None:
         """Train training step ``step`` (the loop advances its counters and schedules)."""
@@ -80,9 +99,9 @@ class StaticStep:
         if self.batches.on_host:
             self.body(self.batches.gather(indices, epochs), False)
             return
-        self._load(indices)
+        self._load(indices, epochs)
         if not self.graphed:
-            self.body(self.batches.on_device_indices(self.index), False)
+            self.body(self._batch(), False)
             return
         if self.warmup_left > 0:
             self._warmup()
@@ -93,7 +112,7 @@ class StaticStep:
                 self.graph, self.graph_key = self._capture(), key
             except Exception as error:  # noqa: BLE001 - any capture failure falls back to eager
                 self.fallback(f"CUDA graph capture failed ({type(error).__name__}: {first_line(error) if str(error) else ''})")
-                self.body(self.batches.on_device_indices(self.index), False)
+                self.body(self._batch(), False)
                 return
         self.graph.replay()
         self.replays += 1
@@ -112,7 +131,7 @@ class StaticStep:
         side = torch.cuda.Stream(self.index.device)
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            self.body(self.batches.on_device_indices(self.index), False)
+            self.body(self._batch(), False)
         torch.cuda.current_stream().wait_stream(side)
         self.warmup_left -= 1
 
@@ -123,5 +142,5 @@ class StaticStep:
         self.zero_grad()  # gradients are allocated in the graph's pool
         torch.cuda.synchronize(self.index.device)
         with torch.cuda.graph(graph):
-            self.body(self.batches.on_device_indices(self.index), True)
+            self.body(self._batch(), True)
         return graph

@@ -91,6 +91,8 @@ class Trainer:
         self.stats = Stats()
         self.meta = run_meta(config, self.dataset, run.mix)
         self.fixed = self._fixed_inputs()
+        if "conditioner" in self.nets:  # after the fixed inputs: the sample grid labels its rows with the captions' text
+            self.batches.prepare_captions(self.nets["conditioner"])
         # built now so that missing extractor weights stop the run before its first step
         self.evaluation = PeriodicEvaluation(config, self.task, self.dataset, run.registry) if config.eval_every > 0 else None
         #: the latest evaluation's scores by metric name (e.g. ``{"fid": 31.2}``); empty until one ran.
@@ -98,7 +100,7 @@ class Trainer:
         self.writer = RunWriter(self.run_dir, config.tensorboard)
         self.snapshots = Snapshots(self.run_dir, config.keep_snapshots, config.best_metric)
         self.checkpoints = Checkpointer(self.run_dir, self.runtime, self.nets, self.stats, self.snapshots,
-                                        self.state_dict, self.refresh_ema_batchnorm)
+                                        self.state_dict, self.refresh_ema_batchnorm, self.rng_state)
         self.fast = StaticStep(self.step_body, self.batches, self.optimizers.zero_grad, self.runtime.world) if fast else None
         torch.manual_seed(config.seed + 7919 * (self.runtime.rank + 1))  # per-process noise
         self._resume, self._open = resume, False
@@ -159,12 +161,19 @@ class Trainer:
         self.ema.refresh_batchnorm(lambda nets: self.task.render(nets, self.fixed), self.nets, self.runtime.device,
                                    self.runtime.autocast)
 
+    def aside(self) -> contextlib.AbstractContextManager:
+        """Work between steps (samples, evaluations) draws from forked generators: the random
+        numbers training draws (StackGAN's conditioning augmentation) stay as they were, so a run
+        continued from a checkpoint draws the same whether or not samples were made before it."""
+        return torch.random.fork_rng(devices=[self.runtime.device] if self.runtime.device.type == "cuda" else [])
+
     def save_samples(self) -> Path:
         """The grid of the fixed inputs, labelled with their conditions, kept per step (and in TensorBoard)."""
-        self.refresh_ema_batchnorm()
-        nets = self.render_nets()
-        with evaluating(nets.values()), self.runtime.autocast():
-            images = self.task.render(nets, self.fixed)
+        with self.aside():
+            self.refresh_ema_batchnorm()
+            nets = self.render_nets()
+            with evaluating(nets.values()), self.runtime.autocast():
+                images = self.task.render(nets, self.fixed)
         labels = sample_labels(self.fixed.get("raw"), self.meta["class_names"])
         prompts = labels if isinstance(self.fixed.get("raw"), list) else None
         return self.writer.samples(self.step, labelled_grid(images, labels=labels, max_side=READABLE_SIDE), prompts)
@@ -172,8 +181,9 @@ class Trainer:
     def evaluate(self, progress: ReportProgress | None = None) -> dict[str, float]:
         """Score the (EMA) networks on the fixed evaluation set; log ``{"step": N, "eval": {...}}``."""
         assert self.evaluation is not None
-        self.refresh_ema_batchnorm()
-        self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
+        with self.aside():
+            self.refresh_ema_batchnorm()
+            self.last_eval = self.evaluation(self.render_nets(), self.runtime.device, progress)
         self.writer.log_evaluation(self.step, self.last_eval)
         return self.last_eval
 
@@ -182,10 +192,15 @@ class Trainer:
         """One number per parameter tensor: equal on every process of a correct data-parallel run."""
         return torch.stack([p.double().sum() for net in self.nets.values() for p in net.parameters()])
 
-    def state_dict(self) -> dict[str, Any]:
+    def rng_state(self) -> dict[str, Tensor]:
+        """This process's random generators (each process of a data-parallel run draws its own noise)."""
         rng = {"cpu": torch.get_rng_state(), "augment": self.batches.rng.get_state()}
         if self.runtime.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.runtime.device)
+        return rng
+
+    def state_dict(self) -> dict[str, Any]:
+        rng = self.rng_state()
         return {
             "step": self.step,
             "nets": {role: net.state_dict() for role, net in self.nets.items()},
@@ -210,10 +225,13 @@ class Trainer:
         self.step = self.checkpoints.saved_step = int(state["step"])
         if "stats" in state:
             self.stats.load_state_dict(state["stats"], self.runtime.device)
-        torch.set_rng_state(state["rng"]["cpu"])
-        self.batches.rng.set_state(state["rng"]["augment"])
-        if "cuda" in state["rng"] and self.runtime.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"], self.runtime.device)
+        rng = state["rng"]
+        if len(rng.get("ranks", ())) == self.runtime.world:  # saved by as many processes: each continues its own
+            rng = rng["ranks"][self.runtime.rank]
+        torch.set_rng_state(rng["cpu"])
+        self.batches.rng.set_state(rng["augment"])
+        if "cuda" in rng and self.runtime.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.runtime.device)
         if self.fast is not None:
             self.fast.invalidate()  # the optimiser state tensors are new objects now
 

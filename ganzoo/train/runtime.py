@@ -9,6 +9,7 @@ network in ``DistributedDataParallel`` would need unused-parameter detection).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import platform
 from dataclasses import dataclass
@@ -75,6 +76,10 @@ class Runtime:
         resolved = resolve_device(device, local_rank)
         if world > 1:
             if not dist.is_initialized():
+                # torch.optim imports torch._dynamo when the first optimiser is made; imported after the
+                # process group exists, it keeps that group alive past destroy_process_group, and its gloo
+                # threads then abort the process at exit ("terminate called without an active exception")
+                importlib.import_module("torch._dynamo")
                 dist.init_process_group(backend="nccl" if resolved.type == "cuda" else "gloo")
             rank = dist.get_rank()
         if precision == "auto":
@@ -135,10 +140,25 @@ class Runtime:
         dist.all_gather(gathered, value)
         return all(torch.equal(gathered[0], g) for g in gathered[1:])
 
+    def gather(self, tensors: dict[str, torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        """Every process's ``tensors`` (the same keys and shapes on each), by rank, on the CPU."""
+        if self.world == 1:
+            return [tensors]
+        ranks: list[dict[str, torch.Tensor]] = [{} for _ in range(self.world)]
+        for key, value in tensors.items():
+            local = value.to(self.device)  # NCCL gathers device tensors only
+            gathered = [torch.empty_like(local) for _ in range(self.world)]
+            dist.all_gather(gathered, local)
+            for rank, tensor in enumerate(gathered):
+                ranks[rank][key] = tensor.cpu()
+        return ranks
+
     def barrier(self) -> None:
         if self.world > 1:
             dist.barrier()
 
     def close(self) -> None:
+        """Leave the process group together, so that no process tears gloo down under another."""
         if self.world > 1 and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()

@@ -40,3 +40,23 @@ def test_bench_one_mode_and_a_bad_preset(tiny_host, in_tmp):
     assert [row["mode"] for row in json.loads(result.output)["results"]] == ["eager"]
     result = invoke("bench", "no-such-preset", "--device", "cpu")
     assert result.exit_code == 1 and "no-such-preset" in result.output and "Traceback" not in result.output
+
+
+def test_bench_of_the_headline_mix_runs_the_static_step_and_counts_its_flops(in_tmp):
+    """``ganzoo bench stackgan --disc patchgan-sn --mode fast`` on the CPU: the captured path's code
+    (captions prepared once, gathered by index on the device) runs eagerly, with the CPU as the only
+    reason it is not replayed from a graph."""
+    import pytest
+
+    pytest.importorskip("ganzoo_stackgan")
+    pytest.importorskip("ganzoo_pix2pix")
+    small = ["--set", "dataset.count=8", "--set", "conditioner.dim=8", "--set", "conditioner.width=4",
+             "--set", "nets.generator.base_channels=2", "--set", "nets.discriminator.base_channels=2",
+             "--set", "nets.discriminator.n_layers=1"]
+    result = invoke("bench", "stackgan", "--disc", "patchgan-sn", "--mode", "fast", "--device", "cpu", "--resolution", "16",
+                    "--batch-size", "2", "--steps", "1", "--warmup", "1", "--json", *small)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    (fast,) = report["results"]
+    assert report["gflop_per_step"] > 0 and fast["tflops"] > 0
+    assert fast["note"] == "no CUDA graphs on cpu; the static step runs eagerly"

@@ -152,3 +152,61 @@ def test_precomputed_embeddings_refuse_other_formats(tmp_path: Path) -> None:
         PrecomputedEmbeddings(str(path))
     with pytest.raises(ConditionerError, match="absent.pt .*does not exist"):
         PrecomputedEmbeddings(str(tmp_path / "absent.pt"))
+
+
+# -- two parts: prepared on the host once, encoded on the device --------------------------------
+
+def test_learned_encoder_matches_a_packed_gru_without_host_work() -> None:
+    """``encode`` reads only each caption's own tokens, exactly as ``pack_padded_sequence`` would,
+    with two layers too; the lengths never leave the device."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    encoder = make_conditioner("learned", source=TEXT, dim=6, width=4, layers=2)
+    prepared = encoder.prepare(CAPTIONS + ["a circle"])
+    packed = pack_padded_sequence(encoder.embed(prepared["ids"]), prepared["lengths"], batch_first=True, enforce_sorted=False)
+    _, hidden = encoder.rnn(packed)
+    expected = encoder.project(torch.cat([hidden[-2], hidden[-1]], dim=1))
+    torch.testing.assert_close(encoder.encode(prepared), expected, rtol=0, atol=1e-6)
+    torch.testing.assert_close(encoder(CAPTIONS + ["a circle"]), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["learned", "clip", "embeddings"])
+def test_prepared_rows_encode_like_the_captions(tmp_path: Path, name: str) -> None:
+    if name == "clip":
+        encoder = ClipTextEncoder(tiny_clip().eval())
+    elif name == "embeddings":
+        write_embeddings(tmp_path / "t.safetensors", CAPTIONS, torch.randn(2, 3))
+        encoder = make_conditioner("embeddings", source=TEXT, path=str(tmp_path / "t.safetensors"))
+    else:
+        encoder = make_conditioner("learned", source=TEXT, dim=4, width=4)
+    prepared = encoder.prepare(CAPTIONS)
+    assert all(isinstance(v, torch.Tensor) and len(v) == 2 for v in prepared.values())
+    with torch.no_grad():
+        assert torch.equal(encoder({k: v[[1, 0]] for k, v in prepared.items()}), encoder(CAPTIONS[::-1]))
+
+
+def test_an_unknown_caption_stops_at_preparation(tmp_path: Path) -> None:
+    write_embeddings(tmp_path / "t.safetensors", CAPTIONS, torch.randn(2, 3))
+    encoder = make_conditioner("embeddings", source=TEXT, path=str(tmp_path / "t.safetensors"))
+    with pytest.raises(ConditionerError, match="caption 'a blue moon' has no precomputed embedding in .*t.safetensors"):
+        encoder.prepare([CAPTIONS[0], "a blue moon"])
+
+
+def test_prepared_captions_are_cached_against_the_captions_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safetensors.torch import save_file
+
+    from ganzoo.conditioning.base import prepare_cached
+
+    encoder = make_conditioner("learned", source=TEXT, dim=4, width=4)
+    first = prepare_cached(encoder, CAPTIONS, tmp_path)
+    (path,) = tmp_path.iterdir()
+    assert path.name.startswith("clip-bpe-77-") and path.suffix == ".safetensors"
+    calls = []
+    monkeypatch.setattr(encoder, "prepare", lambda captions: calls.append(captions) or {"ids": torch.zeros(len(captions), 1, dtype=torch.long)})
+    again = prepare_cached(encoder, CAPTIONS, tmp_path)
+    assert not calls and again.keys() == first.keys() and all(torch.equal(again[k], first[k]) for k in first)
+    prepare_cached(encoder, CAPTIONS[:1], tmp_path)  # other captions: prepared, and cached beside
+    assert calls == [CAPTIONS[:1]] and len(list(tmp_path.iterdir())) == 2
+    save_file({"ids": torch.ones(2, 1, dtype=torch.long)}, str(path), metadata={"identity": "clip-bpe-77", "captions_sha256": "0" * 64})
+    rebuilt = prepare_cached(encoder, CAPTIONS, tmp_path)  # a file whose digest does not match is never trusted
+    assert calls[-1] == CAPTIONS and torch.equal(rebuilt["ids"], torch.zeros(2, 1, dtype=torch.long))

@@ -107,3 +107,22 @@ def test_captioned_data_refuses_class_condition(tmp_path: Path) -> None:
     write_captioned(tmp_path, {"a": ["one"]})
     with pytest.raises(DataError, match="provides the conditions none or text, not 'class'"):
         captions_files(root=str(tmp_path), resolution=8, condition="class")
+
+
+def test_prepared_captions_are_gathered_like_the_strings() -> None:
+    """Once a conditioner's host part ran over the captions, a batch holds their rows, on the
+    dataset's device, for exactly the caption each image shows at each epoch."""
+    from ganzoo.data.base import InMemoryDataset
+
+    captions = [["red", "a red one", "crimson"], ["blue"], ["green", "a green one"]]
+    data = InMemoryDataset({"image": torch.zeros(3, 1, 4, 4, dtype=torch.uint8)}, resolution=4, captions=captions)
+    distinct = list(dict.fromkeys(c for options in captions for c in options))
+    data.prepare_captions(lambda texts: {"row": torch.tensor([distinct.index(t) for t in texts])})
+    assert data.host_fields == () and data[0]["caption"] == "red"
+    indices = torch.tensor([0, 1, 2, 0, 2, 5])
+    for epoch in range(4):
+        epochs = torch.full_like(indices, epoch)
+        rows = data.batch(indices, epochs)["caption"]["row"]
+        assert [distinct[r] for r in rows.tolist()] == [data.caption(int(i), epoch) for i in indices]
+    data.prepare_captions(lambda texts: None)  # a conditioner in one part: the strings stay
+    assert data.host_fields == ("caption",) and data.batch(indices[:1])["caption"] == ["red"]

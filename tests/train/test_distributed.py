@@ -1,6 +1,8 @@
 """Two CPU processes (gloo) under torchrun: data-parallel training whose replicas stay identical."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -27,6 +29,7 @@ loss = "nonsaturating"
 """
 
 
+@pytest.mark.distributed
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="torch.distributed is not available")
 def test_two_processes_train_identical_replicas(tmp_path):
     (tmp_path / "zoo.toml").write_text(ZOO)
@@ -39,3 +42,29 @@ def test_two_processes_train_identical_replicas(tmp_path):
     state = load_checkpoint(tmp_path / "run")
     assert state["step"] == 4
     assert all(torch.isfinite(t).all() for t in state["nets"]["generator"].values())
+
+
+LEAVE = """
+import os
+import torch
+from ganzoo.train.runtime import Runtime
+
+runtime = Runtime.create("cpu", "fp32")
+torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimiser imports torch._dynamo
+runtime.close()
+threads = sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task"))
+print(f"rank {os.environ['RANK']} threads after close: {threads}")
+"""
+
+
+@pytest.mark.distributed
+@pytest.mark.skipif(not torch.distributed.is_available() or not os.path.isdir("/proc/self/task"), reason="needs torch.distributed and /proc")
+def test_leaving_the_process_group_stops_its_threads(tmp_path):
+    """A process group left alive past destroy_process_group keeps gloo threads that abort the
+    process at exit, now and then, after a run that succeeded (torchrun then reports it failed)."""
+    (tmp_path / "leave.py").write_text(LEAVE)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "leave.py"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = re.findall(r"rank \d threads after close: \[[^]]*\]", result.stdout)  # the two ranks' lines may interleave
+    assert len(said) == 2 and not any("gloo" in line for line in said), result.stdout

@@ -20,6 +20,7 @@ from ganzoo.data.base import InMemoryDataset
 from ganzoo.errors import GanzooError
 from ganzoo.presets import load_book
 from ganzoo.runs.checkpoint import load_checkpoint
+from ganzoo.train import fast as fast_module
 from ganzoo.train.batches import Batches
 from ganzoo.train.fast import capture_blocker
 from ganzoo.train.loop import Trainer
@@ -117,6 +118,68 @@ def test_stackgan_stage2_on_a_frozen_stage1_matches_eager(in_tmp):
     assert_identical(eager, fast)
 
 
+#: the text-conditional runs of the issue at toy sizes: the preset's own mix, shrunk.
+STACKGAN_SMALL = {
+    "resolution": 16, "batch_size": 4, "sample_count": 2, "dataset.count": 8, "conditioner.dim": 8, "conditioner.width": 4,
+    "nets.generator.base_channels": 2, "nets.generator.condition_dim": 4, "nets.discriminator.base_channels": 2,
+    "nets.discriminator.text_dim": 4,
+}
+TEXT_RUNS = {
+    "stackgan": ("stackgan", STACKGAN_SMALL),
+    "stackgan-patchgan-sn": ("stackgan", {**{k: v for k, v in STACKGAN_SMALL.items() if not k.startswith("nets.discriminator")},
+                                          "nets.discriminator": {"name": "patchgan-sn", "base_channels": 2, "n_layers": 1,
+                                                                 "embedding_channels": 2}}),
+    "lsgan-sn-text": ("lsgan-sn-text", {"resolution": 32, "batch_size": 4, "sample_count": 2, "dataset.count": 8,
+                                        "conditioner.dim": 8, "conditioner.width": 4, "nets.generator.width": 2, "nets.generator.latent_dim": 8,
+                                        "nets.discriminator.width": 2, "augment": {"flip": True}}),
+}
+
+
+def tiny_clip_file(folder: Path) -> Path:
+    """The tiny random CLIP of the conditioner tests, saved as a weights file (no download)."""
+    from tests.conditioning.test_conditioners import tiny_clip
+
+    path = folder / "tiny-clip.pt"
+    torch.save(tiny_clip().state_dict(), path)
+    return path
+
+
+def text_run(case: str, folder: Path) -> tuple[str, dict[str, Any]]:
+    if case == "clip":
+        return "stackgan", {**STACKGAN_SMALL, "conditioner": {"name": "clip", "weights": str(tiny_clip_file(folder))}}
+    return TEXT_RUNS[case]
+
+
+@pytest.mark.parametrize("case", [*TEXT_RUNS, "clip"])
+def test_text_conditional_runs_take_the_static_step_and_match_eager(in_tmp, case):
+    """The captions are prepared once, so nothing but the CPU keeps these runs from a CUDA graph,
+    and the static step (eager here) leaves bit-identical weights, optimiser state and statistics."""
+    pytest.importorskip("ganzoo_stackgan")
+    pytest.importorskip("ganzoo_pix2pix")
+    preset, overrides = text_run(case, in_tmp)
+    eager = train(preset, in_tmp / "eager", "off", steps=3, cwd=REPO, **overrides)
+    fast = train(preset, in_tmp / "fast", "on", steps=3, cwd=REPO, **overrides)
+    assert not fast.batches.host_fields and isinstance(fast.batches.at(0)["caption"], dict)
+    assert capture_blocker(torch.device("cuda"), 1, fast.batches) is None
+    assert isinstance(fast.fixed["raw"], list)  # the sample grid keeps the captions' text
+    assert_identical(eager, fast)
+
+
+def test_text_run_resumes_exactly_with_the_fast_step(in_tmp):
+    """A stackgan run stopped after 2 steps and resumed ends where an uninterrupted one does: which
+    caption each image shows comes from the step, and the prepared captions come from the cache."""
+    pytest.importorskip("ganzoo_stackgan")
+    book = load_book(cwd=REPO)
+    settings = {**STACKGAN_SMALL, "device": "cpu", "fast": "on", "checkpoint_every": 2, "sample_every": 100, "log_every": 2}
+    straight = Trainer(book.resolve("stackgan", {**settings, "steps": 4}), in_tmp / "straight")
+    straight.run()
+    Trainer(book.resolve("stackgan", {**settings, "steps": 2}), in_tmp / "resumed").run()
+    resumed = Trainer(book.resolve("stackgan", {**settings, "steps": 4}), in_tmp / "resumed", resume=True)
+    resumed.run()
+    a, b = flat_state(straight), flat_state(resumed)
+    assert not [k for k in a if not torch.equal(a[k], b[k])]
+
+
 @pytest.mark.parametrize("first", ["on", "off"])
 def test_resume_with_the_fast_step_is_exact(tiny_host, in_tmp, first):
     """A run stopped and resumed (with the fast step, from a fast or an eager checkpoint) ends
@@ -177,17 +240,24 @@ def batches(captions: Any = None, flip: bool = False, device_batching: bool = Tr
 
 @pytest.mark.parametrize(("device", "world", "kind", "reason"), [
     ("cpu", 1, {}, "no CUDA graphs on cpu"),
-    ("cuda", 2, {}, "data-parallel"),
+    ("cuda", 2, {"nccl": (2, 8, 4)}, "NCCL 2.8.4 cannot capture (2.9.6 or later can)"),
+    ("cuda", 2, {"nccl": ()}, "NCCL none cannot capture"),
     ("cuda", 1, {"captions": [["a red square"], ["a blue circle"]]}, "(caption: Python strings made on the host"),
     ("cuda", 1, {"device_batching": False}, "no DeviceBatching dataset"),
 ])
-def test_what_cannot_be_captured_says_why_in_one_line(device, world, kind, reason):
+def test_what_cannot_be_captured_says_why_in_one_line(device, world, kind, reason, monkeypatch):
+    kind = dict(kind)
+    if "nccl" in kind:
+        version = kind.pop("nccl")
+        monkeypatch.setattr(fast_module, "nccl_version", lambda: version)
     note = capture_blocker(torch.device(device), world, batches(**kind))
     assert reason in note and "\n" not in note and note.endswith("the static step runs eagerly")
 
 
-def test_a_capturable_run_has_no_blocker():
+def test_a_capturable_run_has_no_blocker(monkeypatch):
     assert capture_blocker(torch.device("cuda"), 1, batches(flip=True)) is None
+    monkeypatch.setattr(fast_module, "nccl_version", lambda: (2, 21, 5))
+    assert capture_blocker(torch.device("cuda"), 4, batches(flip=True)) is None  # the all-reduce is captured with the step
 
 
 def test_a_dataset_without_device_batching_gives_the_same_batches_from_the_host():
