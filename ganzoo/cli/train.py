@@ -75,7 +75,7 @@ def schedule_note(config: TrainConfig, steps: int) -> str | None:
         start = int(schedule.decay_start * steps)  # as the loop's lr_factor
         return (f"lr: constant to step {start}, then down linearly to 0 at step {steps} "
                 f"(schedule linear from {schedule.decay_start:g} of the run's steps)")
-    if schedule.kind == "step" and schedule.every > 0:
+    if schedule.kind == "step" and 0 < schedule.every < steps:  # a drop that never comes needs no note
         return f"lr: x {schedule.gamma:g} every {schedule.every} steps ({steps // schedule.every} times in {steps} steps)"
     return None
 

@@ -36,6 +36,15 @@ def test_a_linear_decay_squeezed_into_steps_is_said(tiny_host, in_tmp):
     assert "lr:" not in quiet.output  # a constant rate needs no note
 
 
+def test_a_step_schedule_is_said_only_when_it_drops_within_the_run(tiny_host, in_tmp):
+    step = ("--set", "schedule.kind=step", "--set", "schedule.every=2", "--set", "schedule.gamma=0.5")
+    result = invoke("train", "tiny", "--device", "cpu", "--out", "run", "--steps", "4", *step)
+    assert result.exit_code == 0, result.output
+    assert "lr: x 0.5 every 2 steps (2 times in 4 steps)" in " ".join(result.output.split())
+    never = invoke("train", "tiny", "--device", "cpu", "--out", "run2", "--steps", "2", *step)
+    assert never.exit_code == 0 and "lr:" not in never.output  # the first drop would come after the last step
+
+
 class FakeWriter:
     """Stands in for torch's SummaryWriter (the tensorboard package is optional)."""
 
