@@ -112,16 +112,7 @@ def paths(node, prefix=()):
 def test_fuzzed_export_headers_never_give_a_traceback(export, tmp_path, data):
     good, header = export
     tensors = load_file(str(good))
-    header = json.loads(json.dumps(header))
-    for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(paths(header)[1:]))
-        parent = header
-        for key in path[:-1]:
-            parent = parent[key]
-        if data.draw(st.booleans()) and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = data.draw(values)
+    header = mutated(data, header)
     target = tmp_path / "fuzzed.safetensors"
     save_file(tensors, str(target), metadata={HEADER_KEY: json.dumps(header)})
     assert_no_traceback(CliRunner().invoke(cli, ["sample", str(target), "-n", "2", "-o", str(tmp_path / "s.png"), "--device", "cpu"]))
