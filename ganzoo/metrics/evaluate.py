@@ -1,7 +1,8 @@
 """Evaluating a model: what it makes, scored against real images.
 
 * Generative models (noise -> image; unconditional, class- or text-conditional): ``count`` images
-  are drawn from seeded noise, one class after another or one held-out caption after another;
+  are drawn from seeded noise, one class after another, or from the captions of the held-out
+  images the reference is made of;
   FID/KID against reference features of the data, IS, per class where there are classes, and
   CLIP score / R-precision against the captions they were made from.
 * Translators: every source image of the data is translated; paired data are also compared with
@@ -30,7 +31,7 @@ from ganzoo.interfaces import GenerativeTask, ReportProgress
 from ganzoo.layers import evaluating
 from ganzoo.metrics.base import ImageMetric, MetricError
 from ganzoo.metrics.extractors import FeatureExtractor
-from ganzoo.metrics.reference import Reference, reference_features
+from ganzoo.metrics.reference import Reference, chosen_images, reference_features
 from ganzoo.metrics.sets import FeatureSet, RPrecision, SetMetric, extract, to_rgb_uint8
 from ganzoo.registry import Registry
 
@@ -170,18 +171,21 @@ class Conditions:
 
 
 def conditions_for(kind: str, dataset: InMemoryDataset, count: int, classes: int) -> Conditions:
-    """Classes in turn (``count / classes`` images each), or the dataset's captions in turn."""
+    """Classes in turn (``count / classes`` images each), or the captions of the images a reference
+    of ``count`` images is made of (:func:`chosen_images`), so that both sets show the same classes."""
     if kind == "class":
         labels = torch.arange(count) % classes
         return Conditions(labels, labels, description={"classes": classes, "images_per_class": count // classes})
     if kind == "text":
         if dataset.captions is None:
             raise MetricError(f"{dataset.name} has no captions to draw text-conditional samples from")
-        captions = [dataset.caption(i % len(dataset)) for i in range(count)]
+        images = chosen_images(len(dataset), count).tolist()
+        captions = [dataset.caption(i) for i in images]
         pool = sorted({c for options in dataset.captions for c in options})
         where = {caption: i for i, caption in enumerate(pool)}
+        drawn = f"{count} of its {len(dataset)} images, drawn at random (seed 0)" if count < len(dataset) else f"all {len(dataset)} images in turn"
         return Conditions(captions, pool=pool, caption_index=torch.tensor([where[c] for c in captions]),
-                          description={"captions": f"the first caption of each of {min(count, len(dataset))} images of {dataset.name}, in turn",
+                          description={"captions": f"a caption of each of {drawn}, from {dataset.name}: the reference's images where it counts as many",
                                        "caption_pool": len(pool)})
     return Conditions()
 

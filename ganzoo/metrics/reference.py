@@ -57,6 +57,15 @@ class Reference:
     description: dict[str, Any]
 
 
+def chosen_images(total: int, count: int) -> Tensor:
+    """Which of ``total`` images a ``count``-image set is made of: a random subset fixed by seed 0, in
+    order (datasets stored class by class would otherwise give the first few classes only); all of
+    them, cycled, when ``count`` is larger. Generated sets draw their conditions from the same images."""
+    if count >= total:
+        return torch.arange(count) % total
+    return torch.randperm(total, generator=torch.Generator().manual_seed(0))[:count].sort().values
+
+
 def reference_features(dataset: InMemoryDataset, extractor: FeatureExtractor, *, key: str = "image", split: str | None = None,
                        count: int | None = None, batch_size: int = 64, device: torch.device | str = "cpu",
                        cache: Path | None = None, progress: ReportProgress | None = None) -> Reference:
@@ -75,7 +84,7 @@ def reference_features(dataset: InMemoryDataset, extractor: FeatureExtractor, *,
     stored = _read(path)
     if stored is not None:
         return Reference(stored, {**description, "cached": True})
-    chosen = torch.randperm(total, generator=torch.Generator().manual_seed(0))[:count].sort().values if count < total else torch.arange(total)
+    chosen = chosen_images(total, count)
     labels = dataset.labels.cpu()[chosen] if dataset.labels is not None else None
     batches = (centre_crop({key: images[chosen[i:i + batch_size].to(images.device)]}, dataset.resolution)[key]
                for i in range(0, count, batch_size))

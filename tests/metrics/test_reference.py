@@ -6,6 +6,8 @@ import torch
 
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.interfaces import Condition
+from ganzoo.metrics.evaluate import conditions_for
+from ganzoo.metrics.extractors import FeatureExtractor
 from ganzoo.metrics.reference import CACHE_ENV, cache_dir, reference_features
 from ganzoo.plugins import registry
 
@@ -14,6 +16,16 @@ def dataset(seed: int = 0, n: int = 12) -> InMemoryDataset:
     images = torch.randint(0, 256, (n, 3, 8, 8), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
     return InMemoryDataset({"image": images}, resolution=8, labels=torch.arange(n) % 3, num_classes=3,
                            condition=Condition("class", 3), name="toy")
+
+
+class FirstPixel(FeatureExtractor):
+    """Each image's first pixel as its feature: tells which images a set is made of."""
+
+    def __init__(self) -> None:
+        super().__init__("first-pixel", digest="0" * 64, resize="none", comparable=False, has_logits=False)
+
+    def forward(self, images):
+        return images[:, :1, 0, 0].float(), None
 
 
 class Counting(torch.nn.Module):
@@ -65,3 +77,18 @@ def test_cache_folder_follows_the_environment(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv(CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert cache_dir() == tmp_path / "ganzoo" / "fid-stats"
+
+
+def test_generated_captions_come_from_the_images_the_reference_is_made_of(tmp_path) -> None:
+    """A dataset stored class by class: N < M generated captions cover the classes the N reference
+    images cover (not the first few classes), and each is a caption of one of those images."""
+    n, count = 40, 10
+    images = torch.arange(n, dtype=torch.uint8)[:, None, None, None].expand(n, 3, 8, 8).contiguous()
+    captions = [[f"a flower of class {i // 10}"] for i in range(n)]  # four classes, ten images each, in order
+    data = InMemoryDataset({"image": images}, resolution=8, captions=captions, name="sorted")
+    conditions = conditions_for("text", data, count, 0)
+    reference = reference_features(data, FirstPixel(), count=count, cache=tmp_path).features.features
+    shown = reference[:, 0].long().tolist()  # each image's pixels hold its index
+    assert conditions.raw == [captions[i][0] for i in shown]
+    assert len(set(conditions.raw)) > 1
+    assert conditions_for("text", data, 2 * n, 0).raw == [captions[i % n][0] for i in range(2 * n)]
