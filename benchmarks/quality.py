@@ -40,12 +40,13 @@ from references import (
     ExamplesDcganTrainer,
     Pix2PixTrainer,
     StackGanStageOneTrainer,
+    TextToImageLsganSn,
     UgatitTrainer,
     pytorch_gan_dcgan,
     pytorch_gan_gan,
     pytorch_gan_lsgan_sn,
 )
-from torch import Tensor
+from torch import Tensor, nn
 
 from ganzoo import plugins
 from ganzoo.build import build_dataset
@@ -129,10 +130,14 @@ def pix2pix_jitter(resolution: int) -> int:
     return round(resolution * 286 / 256)
 
 
-def flowers_overrides(data: Path, setting: Setting, extras: dict[str, Any]) -> dict[str, Any]:
-    return {"dataset": {"name": "flowers102", "root": str(data / "flowers102")}, "resolution": setting.resolution,
-            "batch_size": setting.batch_size, "conditioner": {"name": "embeddings", "path": str(extras["embeddings"])},
-            "nets.generator.base_channels": setting.width, "nets.discriminator.base_channels": setting.width}
+def flowers_overrides(width_key: str) -> Callable[[Path, Setting, dict[str, Any]], dict[str, Any]]:
+    """Flowers with class-name captions given as the prepared fixed embeddings; both networks'
+    ``width_key`` (``base_channels``, ``width``) at the setting's width, where it has one."""
+    def overrides(data: Path, setting: Setting, extras: dict[str, Any]) -> dict[str, Any]:
+        widths = {f"nets.{role}.{width_key}": setting.width for role in ("generator", "discriminator")} if setting.width else {}
+        return {"dataset": {"name": "flowers102", "root": str(data / "flowers102")}, "resolution": setting.resolution,
+                "batch_size": setting.batch_size, "conditioner": {"name": "embeddings", "path": str(extras["embeddings"])}, **widths}
+    return overrides
 
 
 #: the dimension of StackGAN's char-CNN-RNN caption embeddings (``TEXT.DIMENSION``).
@@ -152,11 +157,15 @@ def caption_embeddings(data: Path, out: Path) -> dict[str, Any]:
     return {"embeddings": path}
 
 
-def stackgan_reference(setting: Setting, extras: dict[str, Any]) -> StackGanStageOneTrainer:
+def caption_table(extras: dict[str, Any]) -> nn.Module:
+    """The prepared embeddings as the module both sides look captions up in."""
     from ganzoo.conditioning.embeddings import PrecomputedEmbeddings
 
-    table = PrecomputedEmbeddings(str(extras["embeddings"]))
-    return StackGanStageOneTrainer(setting.width or 128, setting.width or 64, table, TEXT_DIM)
+    return PrecomputedEmbeddings(str(extras["embeddings"]))
+
+
+def stackgan_reference(setting: Setting, extras: dict[str, Any]) -> StackGanStageOneTrainer:
+    return StackGanStageOneTrainer(setting.width or 128, setting.width or 64, caption_table(extras), TEXT_DIM)
 
 
 #: UGATIT's discriminators at 256 px: global 7 layers, local 5; at 64 px two stride-2 levels fewer.
@@ -199,6 +208,15 @@ FAMILIES: dict[str, Family] = {
         "MNIST train, 32 px", "generated",
         {"smoke": Setting(2, 32, 8, 8, 8), "cpu": Setting(600, 32, 64, 500), "gpu": Setting(20000, 32, 64, 10000)},
         mnist_overrides, lambda s, extras: pytorch_gan_lsgan_sn(s.resolution, 1), notes=(MNIST_NOTE,)),
+    "lsgan-sn-text": Family(
+        "lsgan-sn-text", "PyTorch-GAN lsgan.py with every D layer spectrally normalised, conditioned as Reed et al. 2016 (GAN-CLS) "
+        "condition DCGAN: caption embedding compressed to 128 and joined to z in G and to D's last feature map, matching-aware "
+        "least-squares D loss with mismatched captions", "Oxford-102 flowers train, class-name captions as fixed random 1024-d "
+        "embeddings, the same for both sides", "text",
+        {"smoke": Setting(2, 32, 4, 8, 8), "cpu": Setting(600, 32, 64, 500), "gpu": Setting(20000, 64, 64, 10000)},
+        flowers_overrides("width"), lambda s, extras: TextToImageLsganSn(s.resolution, caption_table(extras), TEXT_DIM),
+        prepare=caption_embeddings,
+        notes=(MNIST_NOTE, "CPU scale at 32 px (at 64 px each run takes about half an hour on one core); 64 px at GPU scale")),
     "pix2pix": Family(
         "pix2pix-facades", "pytorch-CycleGAN-and-pix2pix pix2pix (unet_128 / unet_256, PatchGAN 70, BatchNorm, GAN + 100 L1, "
         "batch 1, jitter 286/256 + flip, linear decay over the second half)", "facades train, labels -> photo; scored on the test split",
@@ -211,7 +229,7 @@ FAMILIES: dict[str, Family] = {
         "batch 64, load 76 px + random crop 64 + flip)", "Oxford-102 flowers train, 64 px, class-name captions (no Reed et al. captions "
         "here) as fixed random 1024-d embeddings, the same for both sides", "text",
         {"smoke": Setting(2, 64, 4, 8, 4), "cpu": Setting(400, 64, 64, 500, 32), "gpu": Setting(20000, 64, 64, 10000)},
-        flowers_overrides, stackgan_reference, augment=lambda s: (round(s.resolution * 76 / 64), True), prepare=caption_embeddings,
+        flowers_overrides("base_channels"), stackgan_reference, augment=lambda s: (round(s.resolution * 76 / 64), True), prepare=caption_embeddings,
         notes=(WIDTH_NOTE + "; gf_dim = df_dim = width",)),
     "ugatit": Family(
         "ugatit-facades", "UGATIT-pytorch light (CAM + AdaILN, 4 residual blocks, global/local SN discriminators, LSGAN, "

@@ -153,6 +153,64 @@ def pytorch_gan_lsgan_sn(size: int, channels: int) -> PyTorchGanTrainer:
     return PyTorchGanTrainer(generator, discriminator, nn.MSELoss())
 
 
+class TextToImageLsganSn:
+    """lsgan.py + spectral norm made text-conditional the way Reed et al. (2016, GAN-CLS) condition
+    DCGAN, since no published LSGAN-SN text-to-image code exists: the caption embedding is compressed
+    to 128 by Linear + LeakyReLU 0.2 (their "projection to 128") and joined to the noise in G; D
+    (lsgan.py's strided stack, every layer spectrally normalised) joins its own compressed embedding,
+    replicated, to the last feature map by a 1x1 convolution + LeakyReLU before lsgan.py's Linear.
+    Per batch, lsgan.py's order: G (fakes to 1), then D with GAN-CLS's matching-aware term, least
+    squares in place of the logs: 0.5 x (real|right to 1 + (fake|right to 0 + real|wrong to 0) / 2),
+    "wrong" being the batch's captions rolled by one. Adam 2e-4 / 0.5; ``weights_init_normal``.
+
+    ``embed`` (a frozen module) turns the batch's captions into the fixed text embeddings both sides are given."""
+
+    def __init__(self, size: int, embed: nn.Module, text_dim: int, z_dim: int = 100, text_features: int = 128) -> None:
+        self.embed, self.z_dim = embed, z_dim
+        self.compress_g = nn.Sequential(nn.Linear(text_dim, text_features), nn.LeakyReLU(0.2, inplace=True))
+        self.G = UpsampleGenerator(size, 3, z_dim + text_features)
+        self.features = strided_discriminator(size, 3, sigmoid=False, spectral=True)[:-2]  # without lsgan.py's Flatten + Linear
+        self.compress_d = nn.Sequential(spectral_norm(nn.Linear(text_dim, text_features)), nn.LeakyReLU(0.2, inplace=True))
+        self.join = nn.Sequential(spectral_norm(nn.Conv2d(128 + text_features, 128, 1)), nn.LeakyReLU(0.2, inplace=True))
+        self.logit = spectral_norm(nn.Linear(128 * (size // 16) ** 2, 1))
+        for net in (self.G, self.features, self.join):
+            normal_init(net, zero_conv_bias=False)
+        generator = [self.compress_g, self.G]
+        discriminator = [self.features, self.compress_d, self.join, self.logit]
+        self.opt_g = torch.optim.Adam([p for net in generator for p in net.parameters()], **ADAM)
+        self.opt_d = torch.optim.Adam([p for net in discriminator for p in net.parameters()], **ADAM)
+
+    def nets(self) -> list[nn.Module]:
+        return [self.embed, self.compress_g, self.G, self.features, self.compress_d, self.join, self.logit]
+
+    def generate(self, z: Tensor, embedding: Tensor) -> Tensor:
+        return self.G(torch.cat([z, self.compress_g(embedding)], 1))
+
+    def judge(self, image: Tensor, embedding: Tensor) -> Tensor:
+        h = self.features(image)
+        text = self.compress_d(embedding)[:, :, None, None].expand(-1, -1, *h.shape[2:])
+        return self.logit(self.join(torch.cat([h, text], 1)).flatten(1))
+
+    def step(self, batch: dict) -> None:
+        real, embedding = batch["image"], self.embed(batch["captions"])
+        ones, zeros = real.new_ones(len(real), 1), real.new_zeros(len(real), 1)
+        self.opt_g.zero_grad()
+        fake = self.generate(torch.randn(len(real), self.z_dim, device=real.device), embedding)
+        F.mse_loss(self.judge(fake, embedding), ones).backward()
+        self.opt_g.step()
+        self.opt_d.zero_grad()
+        wrong = F.mse_loss(self.judge(real, embedding.roll(1, 0)), zeros)
+        d_loss = 0.5 * (F.mse_loss(self.judge(real, embedding), ones) + 0.5 * (F.mse_loss(self.judge(fake.detach(), embedding), zeros) + wrong))
+        d_loss.backward()
+        self.opt_d.step()
+
+    @torch.no_grad()
+    def draw(self, z: Tensor, captions: list[str]) -> Tensor:
+        """As PyTorch-GAN's scripts make their grids: G as it trains (batch statistics)."""
+        self.G.train()
+        return self.generate(z, self.embed(captions))
+
+
 # ----------------------------------------------------------------------------------------------
 # pytorch/examples DCGAN (64 px)
 # ----------------------------------------------------------------------------------------------

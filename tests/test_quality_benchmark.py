@@ -71,7 +71,7 @@ def quality():
 
 
 @pytest.mark.slow  # fourteen models of two steps: about a minute in all
-@pytest.mark.parametrize("family", ["gan", "dcgan", "dcgan-64", "lsgan-sn", "pix2pix", "stackgan", "ugatit"])
+@pytest.mark.parametrize("family", ["gan", "dcgan", "dcgan-64", "lsgan-sn", "lsgan-sn-text", "pix2pix", "stackgan", "ugatit"])
 def test_every_family_runs_side_by_side_at_smoke_scale(family, stand_ins, quality, tmp_path, capsys) -> None:
     data, extractor = stand_ins
     argv = [family, "--scale", "smoke", "--seeds", "1", "--data", str(data), "--inception", str(extractor), "--out", str(tmp_path)]
