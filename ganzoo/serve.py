@@ -138,8 +138,9 @@ class Playground:
     @classmethod
     def open(cls, model: str | Path, device: str = "auto") -> "Playground":
         """Load ``model`` once and gather its examples from its own data, where this machine has it."""
-        loaded = load(model, device=device, parts="generator")
-        playground = cls(loaded, local_model(model))
+        source = local_model(model)  # an hf:// reference is looked up in the Hub cache once
+        playground = cls(load(source, device=device, parts="generator"), source)
+        loaded = playground.loaded
         try:
             if not isinstance(loaded.task, GenerativeTask):
                 held_out = loaded.dataset(held_out=True, count=EXAMPLES)
@@ -381,8 +382,8 @@ def write_space(model: str | Path, folder: Path) -> Path:
         raise ServeError(f"--space {folder}: it holds {', '.join(n for n in SPACE_FILES if (folder / n).exists())} not written by "
                          "`ganzoo serve --space`; choose a new or empty folder")
     gradio = require_gradio()
-    loaded = load(model, device="cpu", parts="generator")  # refuses what cannot be served before anything is written
     model = local_model(model)
+    loaded = load(model, device="cpu", parts="generator")  # refuses what cannot be served before anything is written
     write_text(app, APP)  # first: it marks the folder as this command's, so a rerun (after a failure too) may rewrite it
     target = folder / "model.safetensors"
     if model.suffix == ".safetensors":

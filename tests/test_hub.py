@@ -137,15 +137,19 @@ def test_push_then_sample_from_the_hub_cache(run, tiny_host, uploads, hub_cache,
     assert (in_tmp / "grid.png").is_file()
 
 
-def test_serve_plays_with_a_hub_model_and_makes_its_space(run, tiny_host, hub_cache, in_tmp):
+def test_serve_plays_with_a_hub_model_and_makes_its_space(run, tiny_host, hub_cache, in_tmp, monkeypatch):
     pytest.importorskip("gradio")
     from ganzoo.serve import Playground, write_space
 
     put_in_cache(hub_cache, "me/tiny-class", MAIN, export_run(run, in_tmp / "pushed.safetensors"), refs=("main",))
+    asked: list[str] = []
+    monkeypatch.setattr(hub, "download", lambda reference, _download=hub.download: asked.append(reference) or _download(reference))
     playground = Playground.open("hf://me/tiny-class", device="cpu")
+    assert asked == ["hf://me/tiny-class"]  # the Hub is asked once, not once to load and again to find the file
     assert [label for _, label in playground.generate(0, 2, 0, "square")] == ["square · seed 0 #0", "square · seed 0 #1"]
     assert playground.source.name == hub.EXPORT_FILE and "`model.safetensors`" in playground.card()
     space = write_space("hf://me/tiny-class", in_tmp / "space")
+    assert asked == ["hf://me/tiny-class"] * 2
     assert (space / hub.EXPORT_FILE).read_bytes() == (in_tmp / "pushed.safetensors").read_bytes()
 
 
