@@ -278,7 +278,8 @@ class Context:
 
     def dataset(self, split: str, load_size: int | None = None) -> InMemoryDataset:
         """The family's real data (``split``) as ganzoo's preset loads it, at ``load_size`` (default: the resolution)."""
-        run = checked(load_book().resolve(self.family.preset, self.overrides()), plugins.registry())
+        # the family's overrides without ``--set`` changes: both sides are judged against the same images
+        run = checked(load_book().resolve(self.family.preset, self.family.overrides(self.data, self.setting, self.extras)), plugins.registry())
         return build_dataset(run, split=split, load_size=load_size or self.setting.resolution)
 
 
