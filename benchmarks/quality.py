@@ -51,7 +51,7 @@ from torch import Tensor, nn
 from ganzoo import plugins
 from ganzoo.build import build_dataset
 from ganzoo.cli.flags import parse_assignment
-from ganzoo.config import ComponentConfig
+from ganzoo.config import ComponentConfig, TrainConfig
 from ganzoo.data.augment import to_float
 from ganzoo.data.base import InMemoryDataset
 from ganzoo.images import labelled_grid, save_picture
@@ -314,11 +314,16 @@ def reference_batches(dataset: InMemoryDataset, batch_size: int, seed: int, flip
 # training
 # ----------------------------------------------------------------------------------------------
 
-def train_ganzoo(context: Context, seed: int, folder: Path) -> Trainer:
+def ganzoo_config(context: Context, seed: int) -> TrainConfig:
+    """ganzoo's side as it trains: the preset as installed, the family's overrides and ``--set``."""
     steps = context.setting.steps
     overrides = {**context.overrides(), "steps": steps, "seed": seed, "device": str(context.device),
                  "log_every": max(1, steps // 10), "sample_every": steps, "checkpoint_every": steps}
-    trainer = Trainer(load_book().resolve(context.family.preset, overrides), folder)
+    return load_book().resolve(context.family.preset, overrides)
+
+
+def train_ganzoo(context: Context, seed: int, folder: Path) -> Trainer:
+    trainer = Trainer(ganzoo_config(context, seed), folder)
     trainer.run()
     return trainer
 
@@ -454,9 +459,9 @@ def score_reference(judge: Judge, reference: Any, seed: int) -> tuple[dict[str, 
 def run_side(side: str, context: Context, judge: Judge, seed: int, out: Path) -> Scored:
     """Train and score one side at one seed, or read the result of an earlier identical run."""
     saved = out / "runs" / f"{context.run_name(side, seed)}.pt"
-    changes = context.changes if side == "ganzoo" else {}
-    identity = json.dumps({"setting": asdict(context.setting), "extractor": judge.extractor.protocol(), **({"changes": changes} if changes else {})},
-                          sort_keys=True)
+    # ganzoo's whole resolved config: a run of the preset before it changed is not reused
+    config = {"config": ganzoo_config(context, seed).to_dict()} if side == "ganzoo" else {}
+    identity = json.dumps({"setting": asdict(context.setting), "extractor": judge.extractor.protocol(), **config}, sort_keys=True)
     if saved.is_file():
         kept = torch.load(saved, weights_only=True)
         if kept["identity"] == identity:

@@ -4,6 +4,7 @@ benchmark's code runs without the real data sets or the Inception file."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import math
@@ -112,6 +113,18 @@ def test_a_variant_of_ganzoos_side_is_kept_apart_and_reuses_the_reference(stand_
     with pytest.raises(SystemExit):
         quality.main([*argv, "--set", "no-equals-sign"])
     assert "--set: 'no-equals-sign' is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_a_run_of_the_preset_before_it_changed_is_trained_again(stand_ins, quality, tmp_path, capsys, monkeypatch) -> None:
+    data, extractor = stand_ins
+    argv = ["gan", "--scale", "smoke", "--seeds", "1", "--data", str(data), "--inception", str(extractor), "--out", str(tmp_path)]
+    quality.main(argv)
+    capsys.readouterr()
+    shipped = quality.ganzoo_config
+    monkeypatch.setattr(quality, "ganzoo_config", lambda context, seed: dataclasses.replace(shipped(context, seed), description="since changed"))
+    quality.main(argv)
+    printed = capsys.readouterr().out
+    assert "reference seed 0: reusing" in printed and "ganzoo seed 0: reusing" not in printed
 
 
 def test_reference_batches_crop_pairs_alike_and_domains_apart(quality) -> None:
