@@ -257,12 +257,12 @@ class Context:
     data: Path
     extras: dict[str, Any]
     device: torch.device
-    #: ``--set`` changes to ganzoo's side only, applied over the family's overrides: one
-    #: difference from the reference tried at a time.
+    #: ``--set`` changes to ganzoo's side only, applied over the family's overrides when it trains
+    #: (:func:`ganzoo_config`): one difference from the reference tried at a time.
     changes: dict[str, Any] = field(default_factory=dict)
 
     def overrides(self) -> dict[str, Any]:
-        return {**self.family.overrides(self.data, self.setting, self.extras), **self.changes}
+        return self.family.overrides(self.data, self.setting, self.extras)
 
     @property
     def variant(self) -> str:
@@ -278,8 +278,7 @@ class Context:
 
     def dataset(self, split: str, load_size: int | None = None) -> InMemoryDataset:
         """The family's real data (``split``) as ganzoo's preset loads it, at ``load_size`` (default: the resolution)."""
-        # the family's overrides without ``--set`` changes: both sides are judged against the same images
-        run = checked(load_book().resolve(self.family.preset, self.family.overrides(self.data, self.setting, self.extras)), plugins.registry())
+        run = checked(load_book().resolve(self.family.preset, self.overrides()), plugins.registry())
         return build_dataset(run, split=split, load_size=load_size or self.setting.resolution)
 
 
@@ -317,7 +316,7 @@ def reference_batches(dataset: InMemoryDataset, batch_size: int, seed: int, flip
 def ganzoo_config(context: Context, seed: int) -> TrainConfig:
     """ganzoo's side as it trains: the preset as installed, the family's overrides and ``--set``."""
     steps = context.setting.steps
-    overrides = {**context.overrides(), "steps": steps, "seed": seed, "device": str(context.device),
+    overrides = {**context.overrides(), **context.changes, "steps": steps, "seed": seed, "device": str(context.device),
                  "log_every": max(1, steps // 10), "sample_every": steps, "checkpoint_every": steps}
     return load_book().resolve(context.family.preset, overrides)
 

@@ -49,6 +49,9 @@ class LoadedModel:
     meta: dict[str, Any]
     device: torch.device
     resolved: ResolvedRun
+    #: where on this machine it was read from: the run folder, checkpoint or export (for an
+    #: ``hf://`` reference, the file in the Hub cache).
+    source: Path
 
     @property
     def task(self) -> Task:
@@ -265,8 +268,8 @@ def images_argument(value: Any, channels: int) -> None:
         raise GanzooError(f"images: expected a float tensor [N, {channels}, H, W] with N >= 1, got {value.dtype} {list(value.shape)}")
 
 
-def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], device: str | torch.device = "cpu",
-               roles: Collection[str] | None = None) -> LoadedModel:
+def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[str, Tensor]], source: Path,
+               device: str | torch.device = "cpu", roles: Collection[str] | None = None) -> LoadedModel:
     """Rebuild the model of ``run`` (described by ``meta``) and load ``weights`` (role -> state dict).
 
     ``roles`` rebuilds only those networks (plus the conditioner), e.g. a generator-only export.
@@ -284,7 +287,7 @@ def from_state(run: ResolvedRun, meta: dict[str, Any], weights: dict[str, dict[s
             net.load_state_dict(weights[role])
         except RuntimeError as error:
             raise GanzooError(f"saved weights for {role!r} do not fit its network ({mismatch(error)})") from None
-    return LoadedModel(model.to(target), meta, target, run)
+    return LoadedModel(model.to(target), meta, target, run, source)
 
 
 def mismatch(error: RuntimeError) -> str:
@@ -314,10 +317,10 @@ def load_run(path: Path, device: str | torch.device = "cpu", ema: bool = True, p
     meta = {**meta, "checkpoint": {"step": int(state.get("step", 0))}}
     try:
         if parts == "all":
-            return from_state(resolved_meta(meta, registry), meta, weights, device)
+            return from_state(resolved_meta(meta, registry), meta, weights, Path(path), device)
         config = config_from_meta(meta)
         roles = roles_of(config, registry, parts)
-        return from_state(checked(config, registry, roles), meta, {role: weights[role] for role in roles if role in weights}, device,
+        return from_state(checked(config, registry, roles), meta, {role: weights[role] for role in roles if role in weights}, Path(path), device,
                           roles=roles)
     except CheckpointError as error:
         raise CheckpointError(f"{path}: {error}") from None
@@ -361,7 +364,7 @@ def load_export(path: str | Path, device: str | torch.device = "cpu", ema: bool 
         config = config_from_meta(meta)
         weights = weights_by_role(export, roles_of(config, registry, export.parts))
         roles = roles_of(config, registry, "generator" if parts == "generator" else export.parts)
-        return from_state(checked(config, registry, roles), meta, {role: weights[role] for role in roles}, device, roles=roles)
+        return from_state(checked(config, registry, roles), meta, {role: weights[role] for role in roles}, Path(path), device, roles=roles)
     except GanzooError as error:
         raise ExportError(f"{export.path}: {error}{version_changes(export, registry)}") from None
     except (TypeError, ValueError, KeyError, RuntimeError) as error:  # tampered arguments reaching a factory

@@ -26,7 +26,6 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
-from ganzoo import hub
 from ganzoo.data.base import ImageProblems, open_image, resize_center_crop, to_uint8_tensor
 from ganzoo.errors import GanzooError, first_line
 from ganzoo.export import export_run
@@ -138,9 +137,8 @@ class Playground:
     @classmethod
     def open(cls, model: str | Path, device: str = "auto") -> "Playground":
         """Load ``model`` once and gather its examples from its own data, where this machine has it."""
-        source = local_model(model)  # an hf:// reference is looked up in the Hub cache once
-        playground = cls(load(source, device=device, parts="generator"), source)
-        loaded = playground.loaded
+        loaded = load(model, device=device, parts="generator")
+        playground = cls(loaded, loaded.source)
         try:
             if not isinstance(loaded.task, GenerativeTask):
                 held_out = loaded.dataset(held_out=True, count=EXAMPLES)
@@ -228,11 +226,6 @@ class Playground:
             return lines + ["", *(f"- {line}" for line in describe_protocol(record))]
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             return [f"The saved evaluation {path.name} cannot be read ({type(error).__name__})."]
-
-
-def local_model(model: str | Path) -> Path:
-    """Where ``model`` is on this machine: an ``hf://`` reference's export in the Hugging Face cache."""
-    return hub.download(model) if hub.is_reference(model) else Path(model)
 
 
 def component_name(entry: Any) -> str:
@@ -382,8 +375,8 @@ def write_space(model: str | Path, folder: Path) -> Path:
         raise ServeError(f"--space {folder}: it holds {', '.join(n for n in SPACE_FILES if (folder / n).exists())} not written by "
                          "`ganzoo serve --space`; choose a new or empty folder")
     gradio = require_gradio()
-    model = local_model(model)
     loaded = load(model, device="cpu", parts="generator")  # refuses what cannot be served before anything is written
+    model = loaded.source
     write_text(app, APP)  # first: it marks the folder as this command's, so a rerun (after a failure too) may rewrite it
     target = folder / "model.safetensors"
     if model.suffix == ".safetensors":

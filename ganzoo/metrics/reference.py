@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save
+from torch import Tensor
 
 from ganzoo.data.augment import centre_crop
 from ganzoo.data.base import InMemoryDataset
