@@ -3,7 +3,9 @@
 An encoder of stride-2 4x4 convolutions down to a 1x1 bottleneck, a mirrored decoder, and a skip
 connection from every encoder level to the decoder level of the same size, so low-level structure
 (edges, layout) passes straight through. The first three decoder layers carry dropout 0.5 that
-stays on at test time: the generator's only noise.
+stays on at test time: the generator's only noise (``dropout_layers`` changes how many; the paper's
+three at every depth, where pytorch-CycleGAN-and-pix2pix's ``unet_128`` has two, on the second and
+third: see docs/zoo.md, "Side by side", for what the third one does to pixel errors and FID).
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ POWER_OF_TWO_RESOLUTIONS = tuple(2**k for k in range(3, 11))
 
 
 class UNetGenerator(Generator):
-    """U-Net translating a ``condition`` image to an image; its depth reaches a 1x1 bottleneck."""
+    """U-Net translating a ``condition`` image to an image; its depth reaches a 1x1 bottleneck.
+
+    ``dropout_layers``: how many decoder layers, counted from the bottleneck, carry ``dropout`` (a
+    shallow U-Net with fewer inner decoder layers gives it to all of them)."""
 
     def __init__(
         self,
@@ -35,6 +40,7 @@ class UNetGenerator(Generator):
         base_channels: int = 64,
         norm: Norm = "batch",
         dropout: float = 0.5,
+        dropout_layers: int = DROPOUT_LAYERS,
     ) -> None:
         super().__init__()
         check_norm(norm)
@@ -45,6 +51,8 @@ class UNetGenerator(Generator):
             raise ValueError(f"a U-Net translates an image: it needs an image condition, got {condition}")
         self.resolution, self.channels = resolution, channels
         depth = int(math.log2(resolution))
+        if dropout_layers < 0:
+            raise ValueError(f"dropout_layers must be >= 0, got {dropout_layers}")
         widths = [base_channels * min(2**level, 8) for level in range(depth)]
 
         self.downs = nn.ModuleList()
@@ -73,7 +81,7 @@ class UNetGenerator(Generator):
                 nn.ConvTranspose2d(in_width, out_width, 4, 2, 1, bias=norm != "batch"),
                 norm_layer(norm, out_width, per_image_at_test=True),
             ]
-            if step < DROPOUT_LAYERS and dropout > 0:
+            if step < dropout_layers and dropout > 0:
                 layers.append(NoiseDropout(dropout))
             self.ups.append(nn.Sequential(*layers))
         dcgan_init(self)

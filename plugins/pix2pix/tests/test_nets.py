@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from ganzoo_pix2pix.layers import NoiseDropout
 from ganzoo_pix2pix.patchgan import PatchDiscriminator
 from ganzoo_pix2pix.unet import UNetGenerator
 from torch import nn
@@ -67,6 +68,19 @@ def test_generator_dropout_is_noise_that_stays_on_at_test_time() -> None:
     assert not torch.equal(noisy(None, source), noisy(None, source))
     quiet = UNetGenerator(32, 3, IMAGE, base_channels=4, dropout=0.0).eval()
     assert torch.equal(quiet(None, source), quiet(None, source))
+
+
+@pytest.mark.parametrize("layers", [0, 2, 3, 9])
+def test_unet_dropout_sits_on_the_decoder_layers_next_to_the_bottleneck(layers: int) -> None:
+    G = UNetGenerator(32, 3, IMAGE, base_channels=4, dropout_layers=layers)
+    with_dropout = [any(isinstance(m, NoiseDropout) for m in up.modules()) for up in G.ups]
+    # the outermost layer (to the image) never has dropout
+    assert with_dropout == [step < layers and step < len(G.ups) - 1 for step in range(len(G.ups))]
+
+
+def test_unet_refuses_a_negative_count_of_dropout_layers() -> None:
+    with pytest.raises(ValueError, match="dropout_layers must be >= 0, got -1"):
+        UNetGenerator(32, 3, IMAGE, dropout_layers=-1)
 
 
 @pytest.mark.parametrize("name", ["unet", "resnet-6blocks"])
