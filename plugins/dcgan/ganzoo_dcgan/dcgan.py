@@ -2,7 +2,8 @@
 
 Generator: the noise (joined with the encoded condition) is projected to a 4x4 map, then each block
 doubles the resolution with a stride-2 transposed convolution + BatchNorm + ReLU; the last one
-outputs the image through tanh. Discriminator: the mirror image, strided convolutions with
+outputs the image through tanh (``upsampling="nearest"``: nearest-neighbour upsampling + 3x3
+convolution in place of each transposed convolution). Discriminator: the mirror image, strided convolutions with
 LeakyReLU(0.2), BatchNorm everywhere except on the first layer, down to a 4x4 map scored by a 4x4
 convolution. Resolution 32, 64 or 128 only changes the number of blocks. Weights start from
 N(0, 0.02) as in the paper.
@@ -29,6 +30,8 @@ from ganzoo_dcgan.heads import NETWORK_CONDITIONS, ConditionEncoder, ProjectionH
 RESOLUTIONS = (32, 64, 128)
 CHANNELS = (1, 3)
 EmbeddingHead = Literal["concat", "projection"]
+Upsampling = Literal["transposed", "nearest"]
+UPSAMPLINGS = ("transposed", "nearest")
 
 
 def resolution_blocks(resolution: int, channels: int, network: str) -> int:
@@ -48,27 +51,39 @@ def down_block(in_channels: int, out_channels: int, batch_norm: bool) -> list[nn
     return [*layers, nn.LeakyReLU(0.2, inplace=True)]
 
 
-def up_block(in_channels: int, out_channels: int) -> list[nn.Module]:
-    """Stride-2 4x4 transposed convolution + BatchNorm + ReLU: doubles the resolution."""
-    return [nn.ConvTranspose2d(in_channels, out_channels, 4, 2, 1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
+def upsampling_layer(in_channels: int, out_channels: int, upsampling: Upsampling, bias: bool) -> list[nn.Module]:
+    """Doubles the resolution: the paper's stride-2 4x4 transposed convolution, or nearest-neighbour
+    upsampling + 3x3 convolution, which cannot paint the checkerboard that transposed convolutions
+    leave while they learn (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts")."""
+    if upsampling == "transposed":
+        return [nn.ConvTranspose2d(in_channels, out_channels, 4, 2, 1, bias=bias)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(in_channels, out_channels, 3, 1, 1, bias=bias)]
+
+
+def up_block(in_channels: int, out_channels: int, upsampling: Upsampling) -> list[nn.Module]:
+    """Upsampling (see :func:`upsampling_layer`) + BatchNorm + ReLU."""
+    return [*upsampling_layer(in_channels, out_channels, upsampling, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
 
 
 class DCGANGenerator(Generator):
     """``[z, encoded condition] -> 4x4 -> ... -> tanh image`` (class labels: a learned embedding;
     text embeddings: compressed by Linear + LeakyReLU, as in Reed et al. 2016)."""
 
-    def __init__(self, resolution: int, channels: int, condition: Condition, latent_dim: int, width: int, condition_features: int) -> None:
+    def __init__(self, resolution: int, channels: int, condition: Condition, latent_dim: int, width: int, condition_features: int,
+                 upsampling: Upsampling = "transposed") -> None:
         super().__init__()
         blocks = resolution_blocks(resolution, channels, "generator 'dcgan'")
+        if upsampling not in UPSAMPLINGS:
+            raise ValueError(f"generator 'dcgan': upsampling must be {' or '.join(map(repr, UPSAMPLINGS))}, not {upsampling!r}")
         self.resolution, self.channels, self.latent_dim, self.condition = resolution, channels, latent_dim, condition
         self.encode_condition = ConditionEncoder(condition, condition_features) if condition.kind != "none" else None
         inputs = latent_dim + (condition_features if self.encode_condition is not None else 0)
         features = width * 2 ** (blocks - 1)
         layers: list[nn.Module] = [nn.ConvTranspose2d(inputs, features, 4, 1, 0, bias=False), nn.BatchNorm2d(features), nn.ReLU(inplace=True)]
         for _ in range(blocks - 1):
-            layers += up_block(features, features // 2)
+            layers += up_block(features, features // 2, upsampling)
             features //= 2
-        layers += [nn.ConvTranspose2d(features, channels, 4, 2, 1), nn.Tanh()]
+        layers += [*upsampling_layer(features, channels, upsampling, bias=True), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         dcgan_init(self)
 
@@ -147,9 +162,13 @@ def dcgan_generator(
     latent_dim: int = 100,
     width: int = 64,
     condition_features: int = 128,
+    upsampling: Upsampling = "transposed",
 ) -> Generator:
-    """DCGAN generator (Radford et al. 2015); a condition is encoded and joined to the noise."""
-    return DCGANGenerator(resolution, channels, checked_condition(condition, "generator 'dcgan'"), latent_dim, width, condition_features)
+    """DCGAN generator (Radford et al. 2015); a condition is encoded and joined to the noise.
+
+    ``upsampling``: ``"transposed"`` (the paper's) or ``"nearest"`` (upsampling + 3x3 convolution)."""
+    return DCGANGenerator(resolution, channels, checked_condition(condition, "generator 'dcgan'"), latent_dim, width, condition_features,
+                          upsampling)
 
 
 NORMALISED_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)

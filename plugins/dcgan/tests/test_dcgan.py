@@ -53,6 +53,19 @@ def test_resolution_sets_the_number_of_blocks(resolution: int, blocks: int) -> N
     assert len(upsampling) == len(downsampling) == blocks
 
 
+@pytest.mark.parametrize("condition", [None, "embedding:8"])
+def test_nearest_upsampling_replaces_every_transposed_convolution(condition: str | None) -> None:
+    """``upsampling="nearest"``: each doubling is nearest-neighbour upsampling + 3x3 convolution,
+    the same geometry and output range as the paper's transposed convolutions."""
+    generator = registry().create("generator", "dcgan", resolution=32, width=4, condition=condition, upsampling="nearest")
+    layers = list(generator.modules())
+    assert [m for m in layers if isinstance(m, nn.ConvTranspose2d) and m.stride == (2, 2)] == []
+    assert len([m for m in layers if isinstance(m, nn.Upsample)]) == 3
+    check_generator(registry().get("generator", "dcgan"), 32, 3, Condition.parse(condition), width=4, upsampling="nearest")
+    with pytest.raises(ValueError, match="upsampling must be 'transposed' or 'nearest', not 'bilinear'"):
+        registry().create("generator", "dcgan", resolution=32, upsampling="bilinear")
+
+
 def test_paper_details() -> None:
     """N(0, 0.02) weights, BN scales near 1, no BatchNorm after D's first convolution, LeakyReLU 0.2."""
     torch.manual_seed(0)
