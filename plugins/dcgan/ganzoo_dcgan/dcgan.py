@@ -3,9 +3,9 @@
 Generator: the noise (joined with the encoded condition) is projected to a 4x4 map, then each block
 doubles the resolution with a stride-2 transposed convolution + BatchNorm + ReLU; the last one
 outputs the image through tanh (``upsampling="nearest"``: nearest-neighbour upsampling + 3x3
-convolution in place of each transposed convolution). Discriminator: the mirror image, strided convolutions with
-LeakyReLU(0.2), BatchNorm everywhere except on the first layer, down to a 4x4 map scored by a 4x4
-convolution. Resolution 32, 64 or 128 only changes the number of blocks. Weights start from
+convolution in place of each transposed convolution). Discriminator: the mirror image, strided
+convolutions with LeakyReLU(0.2), BatchNorm everywhere except on the first layer, down to a 4x4 map
+scored by a 4x4 convolution. Resolution 32, 64 or 128 only changes the number of blocks. Weights start from
 N(0, 0.02) as in the paper.
 
 ``spectral_norm=True`` (registered as ``dcgan-sn``) swaps the discriminator's BatchNorm for
