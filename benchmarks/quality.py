@@ -458,8 +458,9 @@ def score_reference(judge: Judge, reference: Any, seed: int) -> tuple[dict[str, 
 def run_side(side: str, context: Context, judge: Judge, seed: int, out: Path) -> Scored:
     """Train and score one side at one seed, or read the result of an earlier identical run."""
     saved = out / "runs" / f"{context.run_name(side, seed)}.pt"
-    # ganzoo's whole resolved config: a run of the preset before it changed is not reused
-    config = {"config": ganzoo_config(context, seed).to_dict()} if side == "ganzoo" else {}
+    # ganzoo's whole resolved config but its description (a label, not a setting): a run of the
+    # preset before it changed is not reused, one before its description was reworded is
+    config = {"config": {**ganzoo_config(context, seed).to_dict(), "description": None}} if side == "ganzoo" else {}
     identity = json.dumps({"setting": asdict(context.setting), "extractor": judge.extractor.protocol(), **config}, sort_keys=True)
     if saved.is_file():
         kept = torch.load(saved, weights_only=True)

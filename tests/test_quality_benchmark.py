@@ -121,7 +121,10 @@ def test_a_run_of_the_preset_before_it_changed_is_trained_again(stand_ins, quali
     quality.main(argv)
     capsys.readouterr()
     shipped = quality.ganzoo_config
-    monkeypatch.setattr(quality, "ganzoo_config", lambda context, seed: dataclasses.replace(shipped(context, seed), description="since changed"))
+    monkeypatch.setattr(quality, "ganzoo_config", lambda context, seed: dataclasses.replace(shipped(context, seed), description="reworded"))
+    quality.main(argv)
+    assert "ganzoo seed 0: reusing" in capsys.readouterr().out  # a description is a label, not a setting
+    monkeypatch.setattr(quality, "ganzoo_config", lambda context, seed: dataclasses.replace(shipped(context, seed), n_critic=2))
     quality.main(argv)
     printed = capsys.readouterr().out
     assert "reference seed 0: reusing" in printed and "ganzoo seed 0: reusing" not in printed
