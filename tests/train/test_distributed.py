@@ -52,7 +52,13 @@ from ganzoo.train.runtime import Runtime
 runtime = Runtime.create("cpu", "fp32")
 torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimiser imports torch._dynamo
 runtime.close()
-threads = sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task"))
+threads = []
+for task in os.listdir("/proc/self/task"):
+    try:
+        threads.append(open(f"/proc/self/task/{task}/comm").read().strip())
+    except FileNotFoundError:  # a thread that ended between the listing and the read
+        pass
+threads.sort()
 print(f"rank {os.environ['RANK']} threads after close: {threads}")
 """
 
