@@ -16,7 +16,7 @@ spectral normalisation (Miyato et al. 2018): each weight is divided by its large
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 from torch import Tensor, nn
@@ -31,7 +31,7 @@ RESOLUTIONS = (32, 64, 128)
 CHANNELS = (1, 3)
 EmbeddingHead = Literal["concat", "projection"]
 Upsampling = Literal["transposed", "nearest"]
-UPSAMPLINGS = ("transposed", "nearest")
+UPSAMPLINGS: tuple[str, ...] = get_args(Upsampling)
 
 
 def resolution_blocks(resolution: int, channels: int, network: str) -> int:
